@@ -1,0 +1,73 @@
+/**
+ * The contract between the gateway and a protocol adapter. Adapters import canonical/ only, so
+ * the contract lives here; the gateway builds the context and hands it to each adapter.
+ * Types only: no I/O.
+ */
+import type { Address } from './address';
+import type {
+  MessageOp, NotifyOp, Outcome, Protocol, PublishOp, PublishResult, SubscribeOp, SubscribeResult,
+} from './operations';
+
+/** The logger shape adapters may use (pino's, narrowed). */
+export interface Log {
+  trace(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Log;
+}
+
+/** A small key-value space an adapter may use for its own protocol state (SIP dialogs, ...). */
+export interface AdapterState {
+  get(key: string): Promise<string | undefined>;
+  /** ttlSeconds > 0 sets an expiry (Redis TTL). */
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Set only if absent; true when set. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  del(key: string): Promise<void>;
+  /** Keys beginning with prefix (bounded: adapters keep their own prefixes small). */
+  keys(prefix: string): Promise<string[]>;
+}
+
+/** What the gateway gives each adapter: callbacks for what it receives, and shared facilities. */
+export interface AdapterContext {
+  /** This deployment's id in the received-trace (shared by every instance). */
+  readonly gatewayId: string;
+  readonly log: Log;
+  readonly state: AdapterState;
+  /** Which protocol owns a domain, per configuration (or undefined when unknown). */
+  ownerOf(domain: string): Protocol | undefined;
+  /** A message received by the adapter: routed, and the outcome returned for the sender. */
+  deliver(op: MessageOp): Promise<Outcome>;
+  /** A subscription (duration > 0), refresh, fetch or end (duration 0) received by the adapter. */
+  subscribe(op: SubscribeOp): Promise<SubscribeResult>;
+  /** A publication received by the adapter. */
+  publish(op: PublishOp): Promise<PublishResult>;
+  /** A notification received by the adapter for a subscription the gateway made on its side. */
+  notify(op: NotifyOp): Promise<Outcome>;
+  /** The adapter lost or regained its upstream connection (feeds /readyz). */
+  setReady(ready: boolean, reason?: string): void;
+}
+
+/** What every adapter offers the gateway. */
+export interface Adapter {
+  readonly protocol: Protocol;
+  start(): Promise<void>;
+  /** Stop accepting, finish in-flight work, close sockets. */
+  stop(): Promise<void>;
+  /** Send a message to a user on this adapter's side; resolves with the next hop's outcome. */
+  sendMessage(op: MessageOp): Promise<Outcome>;
+  /** Send a notification to a watcher on this adapter's side. */
+  sendNotify(op: NotifyOp): Promise<Outcome>;
+  /**
+   * Subscribe (duration > 0), refresh, or end (duration 0) toward a presentity on this adapter's
+   * side, on behalf of a watcher elsewhere (SIP subscriber role; XMPP presence subscription).
+   * Notifications come back through AdapterContext.notify.
+   */
+  sendSubscribe?(op: SubscribeOp): Promise<SubscribeResult>;
+  /** Whether a user on this side is reachable now (JSON: a live socket). */
+  isOnline?(address: Address): Promise<boolean>;
+}
+
+export type AdapterFactory<C> = (config: C, ctx: AdapterContext) => Adapter;
