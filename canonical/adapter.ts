@@ -5,8 +5,10 @@
  */
 import type { Address } from './address';
 import type {
-  MessageOp, NotifyOp, Outcome, Protocol, PublishOp, PublishResult, SubscribeOp, SubscribeResult,
+  Content, MessageOp, NotifyOp, Outcome, Protocol, PublishOp, PublishResult, SubscribeOp, SubscribeResult,
+  SubscriptionState,
 } from './operations';
+import type { Rules } from './rules';
 
 /** The logger shape adapters may use (pino's, narrowed). */
 export interface Log {
@@ -30,10 +32,62 @@ export interface AdapterState {
   keys(prefix: string): Promise<string[]>;
 }
 
+/** Messages between instances of one deployment (Redis pub/sub; in-process with the memory store). */
+export interface Bus {
+  publish(channel: string, message: string): Promise<void>;
+  /** Returns an unsubscribe function. */
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+/** A subscription as the gateway keeps it. */
+export interface SubscriptionInfo {
+  readonly id: string;
+  readonly watcher: Address;
+  readonly presentity: Address;
+  readonly state: SubscriptionState;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+  /** Protocol of the watcher's side. */
+  readonly watcherProtocol: Protocol;
+}
+
+export interface Account {
+  readonly address: Address;
+  readonly admin: boolean;
+  readonly createdAt: number;
+}
+
+/** Gateway facilities beyond the operations, used by adapters that expose them (the JSON API). */
+export interface GatewayServices {
+  listSubscriptions(watcher: Address): Promise<SubscriptionInfo[]>;
+  listWatchers(presentity: Address): Promise<SubscriptionInfo[]>;
+  /** End one watcher's subscriptions to a presentity (RFC 2779 5.1.16); true when one existed. */
+  removeWatcher(presentity: Address, watcher: Address): Promise<boolean>;
+  getRules(owner: Address): Promise<Rules>;
+  putRules(owner: Address, rules: Rules): Promise<void>;
+  /** Current presence document as stored (even when the presentity is out of contact). */
+  storedPresence(presentity: Address): Promise<Content | undefined>;
+  /** The presentity's client went out of contact (stream closed, heartbeat stopped: RFC 2779 3.2.4). */
+  outOfContact(presentity: Address, sourceKey: string): Promise<void>;
+  accounts: {
+    /** The account a bearer token belongs to, or undefined. */
+    authenticate(token: string): Promise<Account | undefined>;
+    /** Creates (or replaces the token of) an account; returns the new token. */
+    create(address: Address, opts?: { admin?: boolean; token?: string }): Promise<{ token: string }>;
+    list(): Promise<Account[]>;
+    /** true when it existed. */
+    revoke(address: Address): Promise<boolean>;
+  };
+}
+
 /** What the gateway gives each adapter: callbacks for what it receives, and shared facilities. */
 export interface AdapterContext {
   /** This deployment's id in the received-trace (shared by every instance). */
   readonly gatewayId: string;
+  /** This process's id, unique among the instances of the deployment. */
+  readonly instanceId: string;
+  readonly bus: Bus;
+  readonly services: GatewayServices;
   readonly log: Log;
   readonly state: AdapterState;
   /** Which protocol owns a domain, per configuration (or undefined when unknown). */
