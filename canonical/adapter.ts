@@ -102,6 +102,20 @@ export interface AdapterContext {
   notify(op: NotifyOp): Promise<Outcome>;
   /** The adapter lost or regained its upstream connection (feeds /readyz). */
   setReady(ready: boolean, reason?: string): void;
+  /** Operational views an adapter with an HTTP listener may serve (/metrics, /healthz, /readyz). */
+  readonly ops?: OpsViews;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** One entry per check (store, each adapter): ok, and why not. */
+  readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly reason?: string }>>;
+}
+
+export interface OpsViews {
+  /** Prometheus text exposition. */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  readiness(): Promise<Readiness>;
 }
 
 /** What every adapter offers the gateway. */
