@@ -75,6 +75,8 @@ export interface GatewayServices {
     /** Creates (or replaces the token of) an account; returns the new token. */
     create(address: Address, opts?: { admin?: boolean; token?: string }): Promise<{ token: string }>;
     list(): Promise<Account[]>;
+    /** One account by address, or undefined (optional: adapters fall back to list()). */
+    get?(address: Address): Promise<Account | undefined>;
     /** true when it existed. */
     revoke(address: Address): Promise<boolean>;
   };
