@@ -1,0 +1,366 @@
+/**
+ * The Redis store (ioredis): what production and multi-instance deployments use. Every key comes
+ * from keys.ts; every expiring record carries a Redis TTL (its expiry plus the sweep grace, see
+ * StoreOptions). Writes that touch a record and its indexes go in one MULTI round trip; the
+ * message-path dedupe claim is a single SET NX GET EX. Pub/sub uses a second connection, as
+ * Redis requires of a subscribed client.
+ */
+import { Redis } from 'ioredis';
+import type { AdapterState, Bus } from '../../canonical/adapter';
+import { StoreError } from '../../canonical/errors';
+import type { Rules } from '../../canonical/rules';
+import { keys, parsePublicationDueMember, publicationDueMember } from './keys';
+import {
+  type AccountRecord, type DocumentRecord, type PublicationRecord, type SubscriptionRecord,
+  decodeAccount, decodeDocument, decodePublication, decodeRules, decodeSubscription,
+  encodeAccount, encodeDocument, encodePublication, encodeRules, encodeSubscription,
+} from './records';
+import { EXPIRY_GRACE_MS, MAX_LIST, type MessageClaim, type Store, type StoreOptions } from './store';
+
+/** MGET batch size: bounds one reply's size. */
+const BATCH = 500;
+const MAX_STATE_KEYS = 10_000;
+
+type Exec = Array<[Error | null, unknown]> | null;
+
+function check(res: Exec, what: string): unknown[] {
+  if (!res) throw new StoreError(`redis transaction for ${what} was aborted`);
+  return res.map(([err, v]) => {
+    if (err) throw new StoreError(`redis ${what} failed: ${err.message}`, { cause: err });
+    return v;
+  });
+}
+
+class RedisBus implements Bus {
+  private sub: Redis | undefined;
+  private readonly handlers = new Map<string, Set<(m: string) => void>>();
+
+  constructor(private readonly pub: Redis) {}
+
+  private subscriber(): Redis {
+    if (!this.sub) {
+      this.sub = this.pub.duplicate();
+      this.sub.on('error', () => { /* reconnects by itself; readiness reports the main connection */ });
+      this.sub.on('message', (channel: string, message: string) => {
+        for (const h of [...(this.handlers.get(channel) ?? [])]) {
+          try { h(message); } catch { /* a handler's failure is its own */ }
+        }
+      });
+    }
+    return this.sub;
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.pub.publish(keys.bus(channel), message);
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    const name = keys.bus(channel);
+    let hs = this.handlers.get(name);
+    if (!hs) {
+      this.handlers.set(name, (hs = new Set()));
+      await this.subscriber().subscribe(name);
+    }
+    hs.add(handler);
+    return async () => {
+      hs.delete(handler);
+      if (hs.size === 0 && this.handlers.get(name) === hs) {
+        this.handlers.delete(name);
+        await this.sub?.unsubscribe(name);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+    if (this.sub) await this.sub.quit().catch(() => this.sub?.disconnect());
+  }
+}
+
+class RedisState implements AdapterState {
+  constructor(private readonly r: Redis, private readonly ns: string) {}
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.r.get(keys.state(this.ns, key))) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
+    const m = this.r.multi();
+    if (ttlSeconds && ttlSeconds > 0) m.set(keys.state(this.ns, key), value, 'EX', Math.ceil(ttlSeconds));
+    else m.set(keys.state(this.ns, key), value);
+    m.zadd(keys.stateIndex(this.ns), 0, key);
+    check(await m.exec(), 'state set');
+  }
+
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const m = this.r.multi();
+    m.set(keys.state(this.ns, key), value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
+    m.zadd(keys.stateIndex(this.ns), 0, key);
+    const [ok] = check(await m.exec(), 'state setIfAbsent');
+    return ok === 'OK';
+  }
+
+  async del(key: string): Promise<void> {
+    const m = this.r.multi();
+    m.del(keys.state(this.ns, key));
+    m.zrem(keys.stateIndex(this.ns), key);
+    check(await m.exec(), 'state del');
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    // ZRANGEBYLEX over the namespace index: [prefix .. prefix + 0xff (as a raw byte).
+    const min = Buffer.from('[' + prefix, 'utf8');
+    const max = Buffer.concat([Buffer.from('[' + prefix, 'utf8'), Buffer.from([0xff])]);
+    const found = await this.r.zrangebylex(keys.stateIndex(this.ns), min, max, 'LIMIT', 0, MAX_STATE_KEYS);
+    if (found.length === 0) return [];
+    const p = this.r.pipeline();
+    for (const k of found) p.exists(keys.state(this.ns, k));
+    const exists = check(await p.exec(), 'state keys');
+    const live: string[] = [];
+    const gone: string[] = [];
+    found.forEach((k, i) => (exists[i] === 1 ? live : gone).push(k));
+    if (gone.length > 0) await this.r.zrem(keys.stateIndex(this.ns), ...gone);
+    return live;
+  }
+}
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly bus: RedisBus;
+  private readonly grace: number;
+
+  /** Connects; throws StoreError naming the URL when Redis does not answer. */
+  static async connect(url: string, opts: StoreOptions = {}): Promise<RedisStore> {
+    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000 });
+    r.on('error', () => { /* ioredis reconnects; ping() reports the state */ });
+    try {
+      await r.connect();
+      await r.ping();
+    } catch (err) {
+      r.disconnect();
+      throw new StoreError(`cannot reach Redis at ${redact(url)} (check store.url): ${(err as Error).message}`, { cause: err });
+    }
+    return new RedisStore(r, opts);
+  }
+
+  constructor(private readonly r: Redis, opts: StoreOptions = {}) {
+    this.grace = opts.expiryGraceMs ?? EXPIRY_GRACE_MS;
+    this.bus = new RedisBus(r);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.r.ping();
+    } catch (err) {
+      throw new StoreError(`Redis does not answer: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.bus.close();
+    await this.r.quit().catch(() => this.r.disconnect());
+  }
+
+  async putAccount(rec: AccountRecord): Promise<void> {
+    const old = decodeAccount(rec.address, await this.r.get(keys.account(rec.address)));
+    const m = this.r.multi();
+    if (old && old.tokenHash !== rec.tokenHash) m.del(keys.token(old.tokenHash));
+    m.set(keys.account(rec.address), encodeAccount(rec));
+    m.set(keys.token(rec.tokenHash), rec.address);
+    m.sadd(keys.accountIndex(), rec.address);
+    check(await m.exec(), 'putAccount');
+  }
+
+  async getAccount(address: string): Promise<AccountRecord | undefined> {
+    return decodeAccount(address, await this.r.get(keys.account(address)));
+  }
+
+  async findAccountByTokenHash(tokenHash: string): Promise<AccountRecord | undefined> {
+    const address = await this.r.get(keys.token(tokenHash));
+    if (address === null) return undefined;
+    const a = await this.getAccount(address);
+    return a && a.tokenHash === tokenHash ? a : undefined;
+  }
+
+  async listAccounts(): Promise<AccountRecord[]> {
+    const addrs = (await this.r.smembers(keys.accountIndex())).slice(0, MAX_LIST).sort();
+    const out: AccountRecord[] = [];
+    for (let i = 0; i < addrs.length; i += BATCH) {
+      const part = addrs.slice(i, i + BATCH);
+      const vals = await this.r.mget(...part.map(keys.account));
+      part.forEach((a, j) => { const rec = decodeAccount(a, vals[j]); if (rec) out.push(rec); });
+    }
+    return out;
+  }
+
+  async deleteAccount(address: string): Promise<boolean> {
+    const old = decodeAccount(address, await this.r.get(keys.account(address)));
+    const m = this.r.multi();
+    m.del(keys.account(address));
+    m.srem(keys.accountIndex(), address);
+    if (old) m.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.token(old.tokenHash), address);
+    const [n] = check(await m.exec(), 'deleteAccount');
+    return n === 1;
+  }
+
+  /** PEXPIREAT that only ever extends an index key's life (NX for a fresh key, then GT). */
+  private extend(m: ReturnType<Redis['multi']>, key: string, at: number): void {
+    m.pexpireat(key, at, 'NX');
+    m.pexpireat(key, at, 'GT');
+  }
+
+  async putPublication(rec: PublicationRecord): Promise<void> {
+    const until = rec.expiresAt + this.grace;
+    const m = this.r.multi();
+    m.set(keys.publication(rec.presentity, rec.etag), encodePublication(rec), 'PXAT', until);
+    m.sadd(keys.publicationIndex(rec.presentity), rec.etag);
+    this.extend(m, keys.publicationIndex(rec.presentity), until);
+    m.zadd(keys.publicationDue(), rec.expiresAt, publicationDueMember(rec.presentity, rec.etag));
+    check(await m.exec(), 'putPublication');
+  }
+
+  async getPublication(presentity: string, etag: string): Promise<PublicationRecord | undefined> {
+    return decodePublication(presentity, etag, await this.r.getBuffer(keys.publication(presentity, etag)));
+  }
+
+  async listPublications(presentity: string): Promise<PublicationRecord[]> {
+    const etags = (await this.r.smembers(keys.publicationIndex(presentity))).slice(0, MAX_LIST);
+    const out: PublicationRecord[] = [];
+    const gone: string[] = [];
+    for (let i = 0; i < etags.length; i += BATCH) {
+      const part = etags.slice(i, i + BATCH);
+      const vals = await this.r.mgetBuffer(...part.map((e) => keys.publication(presentity, e)));
+      part.forEach((e, j) => { const p = decodePublication(presentity, e, vals[j]); if (p) out.push(p); else gone.push(e); });
+    }
+    if (gone.length > 0) await this.r.srem(keys.publicationIndex(presentity), ...gone);
+    return out;
+  }
+
+  async deletePublication(presentity: string, etag: string): Promise<boolean> {
+    const m = this.r.multi();
+    m.del(keys.publication(presentity, etag));
+    m.srem(keys.publicationIndex(presentity), etag);
+    m.zrem(keys.publicationDue(), publicationDueMember(presentity, etag));
+    const [n] = check(await m.exec(), 'deletePublication');
+    return n === 1;
+  }
+
+  async duePublications(now: number, limit: number): Promise<Array<{ presentity: string; etag: string }>> {
+    const members = await this.r.zrangebyscore(keys.publicationDue(), '-inf', now, 'LIMIT', 0, limit);
+    const out: Array<{ presentity: string; etag: string }> = [];
+    const stale: string[] = [];
+    if (members.length === 0) return out;
+    const parsed = members.map(parsePublicationDueMember);
+    const p = this.r.pipeline();
+    for (const x of parsed) if (x) p.exists(keys.publication(x.presentity, x.etag));
+    const exists = check(await p.exec(), 'duePublications');
+    let k = 0;
+    members.forEach((mem, i) => {
+      const x = parsed[i];
+      if (!x) { stale.push(mem); return; }
+      if (exists[k++] === 1) out.push(x); else stale.push(mem);
+    });
+    if (stale.length > 0) await this.r.zrem(keys.publicationDue(), ...stale);
+    return out;
+  }
+
+  async putDocument(presentity: string, doc: DocumentRecord): Promise<void> {
+    await this.r.set(keys.document(presentity), encodeDocument(doc));
+  }
+
+  async getDocument(presentity: string): Promise<DocumentRecord | undefined> {
+    return decodeDocument(await this.r.getBuffer(keys.document(presentity)));
+  }
+
+  async putSubscription(rec: SubscriptionRecord): Promise<void> {
+    const until = rec.expiresAt + this.grace;
+    const m = this.r.multi();
+    m.set(keys.subscription(rec.id), encodeSubscription(rec), 'PXAT', until);
+    m.sadd(keys.subscriptionsOf(rec.presentity), rec.id);
+    this.extend(m, keys.subscriptionsOf(rec.presentity), until);
+    m.sadd(keys.subscriptionsBy(rec.watcher), rec.id);
+    this.extend(m, keys.subscriptionsBy(rec.watcher), until);
+    m.zadd(keys.subscriptionDue(), rec.expiresAt, rec.id);
+    check(await m.exec(), 'putSubscription');
+  }
+
+  async getSubscription(id: string): Promise<SubscriptionRecord | undefined> {
+    return decodeSubscription(id, await this.r.get(keys.subscription(id)));
+  }
+
+  async deleteSubscription(id: string): Promise<SubscriptionRecord | undefined> {
+    const rec = await this.getSubscription(id);
+    const m = this.r.multi();
+    m.del(keys.subscription(id));
+    m.zrem(keys.subscriptionDue(), id);
+    if (rec) {
+      m.srem(keys.subscriptionsOf(rec.presentity), id);
+      m.srem(keys.subscriptionsBy(rec.watcher), id);
+    }
+    const [n] = check(await m.exec(), 'deleteSubscription');
+    return n === 1 ? rec : undefined;
+  }
+
+  private async readIndex(index: string): Promise<SubscriptionRecord[]> {
+    const ids = (await this.r.smembers(index)).slice(0, MAX_LIST);
+    const out: SubscriptionRecord[] = [];
+    const gone: string[] = [];
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const part = ids.slice(i, i + BATCH);
+      const vals = await this.r.mget(...part.map(keys.subscription));
+      part.forEach((id, j) => { const s = decodeSubscription(id, vals[j]); if (s) out.push(s); else gone.push(id); });
+    }
+    if (gone.length > 0) await this.r.srem(index, ...gone);
+    return out;
+  }
+
+  subscriptionsOf(presentity: string): Promise<SubscriptionRecord[]> {
+    return this.readIndex(keys.subscriptionsOf(presentity));
+  }
+
+  subscriptionsBy(watcher: string): Promise<SubscriptionRecord[]> {
+    return this.readIndex(keys.subscriptionsBy(watcher));
+  }
+
+  async dueSubscriptions(now: number, limit: number): Promise<string[]> {
+    return this.r.zrangebyscore(keys.subscriptionDue(), '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  async getRules(owner: string): Promise<Rules | undefined> {
+    return decodeRules(await this.r.get(keys.rules(owner)));
+  }
+
+  async putRules(owner: string, rules: Rules): Promise<void> {
+    await this.r.set(keys.rules(owner), encodeRules(rules));
+  }
+
+  async claimMessage(messageId: string, ttlSeconds: number): Promise<MessageClaim> {
+    // One round trip: SET NX GET (Redis >= 7.0) sets when absent and returns the old value.
+    const old = (await this.r.call('SET', keys.message(messageId), '', 'NX', 'GET', 'EX', Math.max(1, Math.ceil(ttlSeconds)))) as string | null;
+    if (old === null) return { claimed: true };
+    return old === '' ? { claimed: false } : { claimed: false, outcome: old };
+  }
+
+  async recordOutcome(messageId: string, outcome: string): Promise<void> {
+    await this.r.call('SET', keys.message(messageId), outcome, 'XX', 'KEEPTTL');
+  }
+
+  async claim(key: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.r.set(keys.claim(key), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
+  }
+
+  state(namespace: string): AdapterState {
+    return new RedisState(this.r, namespace);
+  }
+}
+
+/** A URL without its password, for error messages and logs. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable store.url)';
+  }
+}
