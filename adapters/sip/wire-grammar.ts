@@ -1,0 +1,350 @@
+/**
+ * Header-value grammar of RFC 3261 section 25.1: a small scanner over one unfolded header value,
+ * and the productions the adapter needs strictly (name-addr / addr-spec with parameters, Via,
+ * CSeq, media types, token lists, Date, Call-ID). Pure: no I/O.
+ *
+ * Folding has already been replaced by a single SP (RFC 3261 7.3.1: "a recipient MAY replace any
+ * linear white space with a single SP before interpreting the field value").
+ */
+import { SipWireError, bad } from './wire-error';
+import { checkAbsoluteUri, clip, isHost, parseSipUri, splitHostPort, uriScheme, type SipUri } from './wire-uri';
+
+const TOKEN_CHAR = /[A-Za-z0-9\-.!%*_+`'~]/;
+const TOKEN_RE = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const WORD_RE = /^[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+$/;
+
+export function isToken(s: string): boolean {
+  return TOKEN_RE.test(s);
+}
+
+/** A cursor over one header value. Every method either advances or throws a 400 naming `what`. */
+export class Scanner {
+  pos = 0;
+  constructor(readonly s: string, readonly what: string) {}
+  get done(): boolean { return this.pos >= this.s.length; }
+  peek(): string { return this.s[this.pos] ?? ''; }
+  /** Skips SP / HTAB (LWS after unfolding). Returns whether any was skipped. */
+  ws(): boolean {
+    const start = this.pos;
+    while (this.s[this.pos] === ' ' || this.s[this.pos] === '\t') this.pos++;
+    return this.pos > start;
+  }
+  token(): string {
+    const start = this.pos;
+    while (this.pos < this.s.length && TOKEN_CHAR.test(this.s[this.pos]!)) this.pos++;
+    return this.s.slice(start, this.pos);
+  }
+  needToken(label: string): string {
+    const t = this.token();
+    if (!t) throw this.fail(`expected ${label}`);
+    return t;
+  }
+  eat(ch: string): boolean {
+    if (this.s[this.pos] === ch) { this.pos++; return true; }
+    return false;
+  }
+  expect(ch: string, label: string): void {
+    if (!this.eat(ch)) throw this.fail(`expected ${label}`);
+  }
+  /** quoted-string = SWS DQUOTE *(qdtext / quoted-pair) DQUOTE; returns the unescaped content. */
+  quoted(): string {
+    this.expect('"', 'a quoted string');
+    let out = '';
+    for (;;) {
+      if (this.pos >= this.s.length) throw this.fail('unterminated quoted string');
+      const c = this.s.charCodeAt(this.pos);
+      if (c === 0x22) { this.pos++; return out; }
+      if (c === 0x5c) {
+        const n = this.s.charCodeAt(this.pos + 1);
+        // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+        if (Number.isNaN(n) || n === 0x0a || n === 0x0d || n > 0x7f) throw this.fail('bad escape in quoted string');
+        out += this.s[this.pos + 1];
+        this.pos += 2;
+        continue;
+      }
+      // qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII
+      if (c < 0x20 && c !== 0x09) throw this.fail('control character in quoted string');
+      if (c === 0x7f) throw this.fail('DEL in quoted string');
+      out += this.s[this.pos];
+      this.pos++;
+    }
+  }
+  fail(msg: string): Error {
+    return bad(`Malformed ${this.what}: ${msg} at column ${this.pos + 1}`);
+  }
+}
+
+/** Generic parameters (`;name[=value]`), names lower-cased; values unquoted. */
+export type Params = Record<string, string>;
+
+/**
+ * *( SEMI generic-param ), SEMI = SWS ";" SWS; gen-value = token / host / quoted-string.
+ * Stops before ',' (list separator) or at the end; anything else is an error.
+ */
+export function parseParams(sc: Scanner): Params {
+  const params: Params = {};
+  for (;;) {
+    sc.ws();
+    if (!sc.eat(';')) return params;
+    sc.ws();
+    const name = sc.token();
+    if (!name) throw sc.fail('empty parameter');
+    sc.ws();
+    let value = '';
+    if (sc.eat('=')) {
+      sc.ws();
+      if (sc.peek() === '"') value = sc.quoted();
+      else {
+        const start = sc.pos;
+        // host may be an IPv6 reference, which is not a token.
+        if (sc.peek() === '[') { const close = sc.s.indexOf(']', sc.pos); if (close < 0) throw sc.fail('unterminated IPv6 reference'); sc.pos = close + 1; }
+        else while (!sc.done && /[A-Za-z0-9\-.!%*_+`'~:]/.test(sc.peek())) sc.pos++;
+        value = sc.s.slice(start, sc.pos);
+        if (!value) throw sc.fail(`parameter ${name} has an empty value`);
+        if (!isToken(value) && !isHost(value)) throw sc.fail(`parameter ${name} has a malformed value`);
+      }
+    }
+    params[name.toLowerCase()] = value;
+  }
+}
+
+/** To/From/Contact/Route value: display name, URI and header parameters. */
+export interface NameAddr {
+  readonly display?: string;
+  /** The URI text exactly as written (inside <> when bracketed). */
+  readonly uri: string;
+  /** Set when the scheme is sip: or sips:. */
+  readonly sip?: SipUri;
+  readonly scheme: string;
+  readonly params: Params;
+  /** Contact: "*". */
+  readonly star?: boolean;
+}
+
+/**
+ * One name-addr / addr-spec with parameters (RFC 3261 20.10 and 25.1):
+ *   (name-addr / addr-spec) *(SEMI param);  name-addr = [display-name] LAQUOT addr-spec RAQUOT
+ * "If the URI is not enclosed in angle brackets, any semicolon-delimited parameters are
+ * header-parameters, not URI parameters" (20.10), so a bare addr-spec ends at ';' and may not
+ * hold '?' or ','.
+ */
+export function parseNameAddr(sc: Scanner): NameAddr {
+  sc.ws();
+  let display: string | undefined;
+  if (sc.peek() === '"') {
+    display = sc.quoted();
+    sc.ws();
+    if (sc.peek() !== '<') throw sc.fail('quoted display name not followed by <URI>');
+  } else {
+    const start = sc.pos;
+    const words: string[] = [];
+    for (;;) {
+      const t = sc.token();
+      if (!t) break;
+      words.push(t);
+      sc.ws();
+    }
+    if (sc.peek() === '<' && words.length > 0) display = words.join(' ');
+    else if (sc.peek() !== '<') sc.pos = start;
+  }
+  let uri: string;
+  let bracketed = false;
+  if (sc.eat('<')) {
+    bracketed = true;
+    const close = sc.s.indexOf('>', sc.pos);
+    if (close < 0) throw sc.fail('missing > after URI');
+    uri = sc.s.slice(sc.pos, close);
+    if (/[ \t]/.test(uri)) throw sc.fail('white space inside <URI>');
+    sc.pos = close + 1;
+  } else {
+    const start = sc.pos;
+    while (!sc.done && !/[;, \t]/.test(sc.peek())) sc.pos++;
+    uri = sc.s.slice(start, sc.pos);
+    if (!uri) throw sc.fail('missing URI');
+    // An unbracketed display name (words then something that is not '<') lands here too.
+    const after = sc.pos;
+    sc.ws();
+    if (!sc.done && sc.peek() !== ';' && sc.peek() !== ',') {
+      throw sc.fail(sc.peek() === '<' || /^[A-Za-z0-9]/.test(sc.peek()) ? 'display name with non-token characters must be quoted' : 'white space inside addr-spec');
+    }
+    sc.pos = after;
+  }
+  let scheme: string;
+  let sip: SipUri | undefined;
+  try {
+    scheme = uriScheme(uri);
+    if (scheme === 'sip' || scheme === 'sips') sip = parseSipUri(uri, { allowHeaders: bracketed });
+    else checkAbsoluteUri(uri);
+  } catch (e) {
+    if (!bracketed && sc.s.indexOf('<', sc.pos) >= 0) throw sc.fail('display name with non-token characters must be quoted');
+    throw sc.fail(e instanceof SipWireError ? e.phrase : 'malformed URI');
+  }
+  if (!bracketed && uri.includes('?')) throw sc.fail('URI with a headers component must be enclosed in <>');
+  const params = parseParams(sc);
+  return { ...(display !== undefined ? { display } : {}), uri, ...(sip ? { sip } : {}), scheme, params };
+}
+
+/** A whole single-valued name-addr header (To, From): nothing may follow. */
+export function parseNameAddrHeader(value: string, what: string): NameAddr {
+  const sc = new Scanner(value, what);
+  const na = parseNameAddr(sc);
+  sc.ws();
+  if (!sc.done) throw sc.fail(sc.peek() === ',' ? 'more than one value' : `unexpected ${clip(sc.peek())}`);
+  return na;
+}
+
+/** A comma-separated list of name-addrs (Contact, Route, Record-Route); Contact may be "*". */
+export function parseNameAddrList(value: string, what: string, allowStar = false): NameAddr[] {
+  if (allowStar && value.trim() === '*') return [{ uri: '*', scheme: '*', params: {}, star: true }];
+  const sc = new Scanner(value, what);
+  const out: NameAddr[] = [];
+  for (let i = 0; i < 64; i++) {
+    out.push(parseNameAddr(sc));
+    sc.ws();
+    if (sc.done) return out;
+    if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);
+  }
+  throw sc.fail('more than 64 values');
+}
+
+export interface Via {
+  readonly transport: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly params: Params;
+  readonly branch?: string;
+}
+
+/**
+ * via-parm = sent-protocol LWS sent-by *( SEMI via-params ); sent-protocol = protocol-name SLASH
+ * protocol-version SLASH transport, SLASH = SWS "/" SWS.
+ */
+export function parseViaList(value: string): Via[] {
+  const sc = new Scanner(value, 'Via');
+  const out: Via[] = [];
+  for (let i = 0; i < 70; i++) {
+    sc.ws();
+    const name = sc.needToken('protocol name');
+    sc.ws(); sc.expect('/', "'/' after protocol name"); sc.ws();
+    const version = sc.needToken('protocol version');
+    sc.ws(); sc.expect('/', "'/' after protocol version"); sc.ws();
+    const transport = sc.needToken('transport');
+    if (name.toUpperCase() !== 'SIP' || version !== '2.0') throw sc.fail(`unsupported sent-protocol ${name}/${version}`);
+    if (!sc.ws()) throw sc.fail('missing white space before sent-by');
+    const start = sc.pos;
+    if (sc.peek() === '[') { const close = sc.s.indexOf(']', sc.pos); if (close < 0) throw sc.fail('unterminated IPv6 reference'); sc.pos = close + 1; }
+    while (!sc.done && /[A-Za-z0-9\-.]/.test(sc.peek())) sc.pos++;
+    const host = sc.s.slice(start, sc.pos);
+    sc.ws();
+    let portText = '';
+    if (sc.eat(':')) { sc.ws(); const p = sc.pos; while (/[0-9]/.test(sc.peek())) sc.pos++; portText = sc.s.slice(p, sc.pos); if (!portText) throw sc.fail('empty port'); }
+    const hp = splitHostPort(portText ? `${host}:${portText}` : host, `Via sent-by ${host}`);
+    const params = parseParams(sc);
+    if (params.ttl !== undefined && (!/^[0-9]{1,3}$/.test(params.ttl) || Number(params.ttl) > 255)) throw sc.fail('ttl out of range');
+    if (params.received !== undefined && !isHost(params.received)) throw sc.fail('received is not an address');
+    if ('branch' in params && !params.branch) throw sc.fail('empty branch');
+    out.push({ transport: transport.toUpperCase(), host: hp.host.toLowerCase(), ...(hp.port !== undefined ? { port: hp.port } : {}), params, ...(params.branch ? { branch: params.branch } : {}) });
+    sc.ws();
+    if (sc.done) return out;
+    if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);
+  }
+  throw sc.fail('more than 70 values');
+}
+
+/** RFC 3261 8.1.1.5: "The sequence number value MUST be expressible as a 32-bit unsigned integer" and "MUST be less than 2**31". */
+export function parseCSeq(value: string): { seq: number; method: string } {
+  const m = /^([0-9]{1,10})[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)$/.exec(value);
+  if (!m) throw bad('Malformed CSeq: expected 1*DIGIT LWS Method');
+  const seq = Number(m[1]);
+  if (seq >= 2 ** 31) throw bad('CSeq sequence number out of range (must be less than 2**31)');
+  return { seq, method: m[2]! };
+}
+
+/** RFC 3261 20.22: Max-Forwards is an integer in the range 0-255 (leading zeros allowed). */
+export function parseMaxForwardsValue(value: string): number {
+  if (!/^[0-9]{1,10}$/.test(value)) throw bad('Malformed Max-Forwards: expected 1*DIGIT');
+  const n = Number(value);
+  if (n > 255) throw bad('Max-Forwards out of range (0-255)');
+  return n;
+}
+
+/** delta-seconds = 1*DIGIT; RFC 3261 says values above 2**32-1 are treated as 2**32-1. */
+export function parseDeltaSeconds(value: string, what: string): number {
+  if (!/^[0-9]+$/.test(value)) throw bad(`Malformed ${what}: expected delta-seconds`);
+  if (value.length > 10) return 2 ** 32 - 1;
+  return Math.min(Number(value), 2 ** 32 - 1);
+}
+
+export interface MediaType { readonly type: string; readonly subtype: string; readonly params: Params }
+
+/** media-type = m-type SLASH m-subtype *(SEMI m-parameter). */
+export function parseMediaType(value: string, what = 'Content-Type'): MediaType {
+  const sc = new Scanner(value, what);
+  const mt = mediaType(sc);
+  sc.ws();
+  if (!sc.done) throw sc.fail(`unexpected ${clip(sc.peek())}`);
+  return mt;
+}
+
+function mediaType(sc: Scanner): MediaType {
+  sc.ws();
+  const type = sc.needToken('media type');
+  sc.ws(); sc.expect('/', "'/' in media type"); sc.ws();
+  const subtype = sc.needToken('media subtype');
+  return { type: type.toLowerCase(), subtype: subtype.toLowerCase(), params: parseParams(sc) };
+}
+
+/** Accept = [ accept-range *(COMMA accept-range) ]: an empty value is allowed. */
+export function parseAccept(value: string): MediaType[] {
+  const out: MediaType[] = [];
+  if (value.trim() === '') return out;
+  const sc = new Scanner(value, 'Accept');
+  for (let i = 0; i < 64; i++) {
+    out.push(mediaType(sc));
+    sc.ws();
+    if (sc.done) return out;
+    if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);
+  }
+  throw sc.fail('more than 64 values');
+}
+
+/** A comma-separated token list (Require, Proxy-Require, Supported, Allow, Allow-Events). */
+export function parseTokenList(value: string, what: string): string[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((v) => {
+    const t = v.trim();
+    if (!isToken(t)) throw bad(`Malformed ${what}: ${clip(t)} is not a token`);
+    return t;
+  });
+}
+
+/** callid = word [ "@" word ]. */
+export function checkCallId(value: string): void {
+  const at = value.indexOf('@');
+  const parts = at >= 0 ? [value.slice(0, at), value.slice(at + 1)] : [value];
+  if (!parts.every((p) => WORD_RE.test(p))) throw bad('Malformed Call-ID: expected word [ "@" word ]');
+}
+
+/** Date = rfc1123-date: wkday "," SP 2DIGIT SP month SP 4DIGIT SP time SP "GMT" (RFC 3261 25.1). */
+export function checkDate(value: string): void {
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/.test(value)) {
+    throw bad('Malformed Date: RFC 3261 allows only rfc1123-date with the time zone GMT');
+  }
+}
+
+/** Event = event-type *( SEMI event-param ) (RFC 6665 8.4). */
+export function parseEvent(value: string): { type: string; params: Params } {
+  const sc = new Scanner(value, 'Event');
+  sc.ws();
+  const type = sc.needToken('event type');
+  const params = parseParams(sc);
+  sc.ws();
+  if (!sc.done) throw sc.fail(`unexpected ${clip(sc.peek())}`);
+  return { type: type.toLowerCase(), params };
+}
+
+/** Subscription-State = substate-value *( SEMI subexp-params ) (RFC 6665 8.4). */
+export function parseSubscriptionState(value: string): { state: string; params: Params } {
+  const ev = parseEvent(value);
+  return { state: ev.type, params: ev.params };
+}
