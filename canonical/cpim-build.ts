@@ -3,7 +3,7 @@
  * message). Relayed CPIM is never rebuilt: see serializeCpim. Pure: no I/O.
  */
 import { ParseError } from './errors';
-import { parseContentType } from './mime';
+import { findHeader, parseContentType, parseMimeEntity } from './mime';
 import {
   CPIM_HEADERS_NS, IMDN_NS, type CpimAddress, LANGUAGE_TAG, escapeText, formatAddressValue, formatDateTime,
   hasLoneSurrogate, isAbsoluteUri, isName, isToken, parseDateTime, splitHeaderName,
@@ -41,12 +41,20 @@ export interface CpimBuildInput {
     readonly originalTo?: CpimAddress;
   };
   readonly headers?: readonly CpimExtensionHeader[];
+  /**
+   * The encapsulated MIME object: a type and bytes (the builder writes its headers), or a whole
+   * MIME entity used exactly as given (e.g. an S/MIME multipart/signed entity: its bytes must not
+   * change, or the signature breaks).
+   */
   readonly content: {
     /** Content-Type of the encapsulated object, checked against RFC 2045 5.1. */
     readonly type: string;
     readonly bytes: Uint8Array;
     /** More MIME headers of the encapsulated object, after Content-Type (e.g. Content-ID). */
     readonly extraHeaders?: readonly { readonly name: string; readonly value: string }[];
+  } | {
+    /** A MIME entity (headers, empty line, body), CRLF line ends, with a Content-Type header. */
+    readonly entity: Uint8Array;
   };
 }
 
@@ -144,13 +152,22 @@ export function buildCpim(input: CpimBuildInput): Uint8Array {
     if (l.endsWith(' ')) bad('a header value may not end with a space (RFC 3862 2.2)', `line ${i + 1}`);
   }
 
-  try { parseContentType(input.content.type); } catch (e) { bad((e as Error).message, 'content.type'); }
-  const mime = [`Content-Type: ${input.content.type}`];
-  (input.content.extraHeaders ?? []).forEach((h, i) => {
+  const cpimHead = `${input.withMimeHeaders ? 'Content-type: Message/CPIM\r\n\r\n' : ''}${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+  const content = input.content;
+  if ('entity' in content) {
+    let ct: string | undefined;
+    try { ct = findHeader(parseMimeEntity(content.entity).headers, 'content-type')?.value; } catch (e) { bad((e as Error).message, 'content.entity'); }
+    // RFC 3862 2.4: "The MIME content headers MUST include at least a Content-Type header."
+    if (ct === undefined) bad('the entity has no Content-Type header (RFC 3862 2.4)', 'content.entity');
+    try { parseContentType(ct); } catch (e) { bad((e as Error).message, 'content.entity'); }
+    return concatBytes([encodeUtf8(cpimHead), content.entity]);
+  }
+  try { parseContentType(content.type); } catch (e) { bad((e as Error).message, 'content.type'); }
+  const mime = [`Content-Type: ${content.type}`];
+  (content.extraHeaders ?? []).forEach((h, i) => {
     if (!/^[!-9;-~]+$/.test(h.name)) bad(`${JSON.stringify(h.name)} is not a MIME header name`, `content.extraHeaders[${i}].name`);
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(h.value) || hasLoneSurrogate(h.value)) bad('control character in MIME header value', `content.extraHeaders[${i}].value`);
     mime.push(`${h.name}: ${h.value}`);
   });
-  const head = `${input.withMimeHeaders ? 'Content-type: Message/CPIM\r\n\r\n' : ''}${lines.map((l) => `${l}\r\n`).join('')}\r\n${mime.map((l) => `${l}\r\n`).join('')}\r\n`;
-  return concatBytes([encodeUtf8(head), input.content.bytes]);
+  return concatBytes([encodeUtf8(`${cpimHead}${mime.map((l) => `${l}\r\n`).join('')}\r\n`), content.bytes]);
 }
