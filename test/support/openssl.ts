@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findHeader, parseContentType, parseMimeEntity, splitMultipart } from '../../canonical/mime';
+import { type MimeEntity, findHeader, parseContentType, parseMimeEntity, splitMultipart } from '../../canonical/mime';
 
 export interface OpensslResult {
   readonly code: number;
@@ -176,7 +176,7 @@ export async function verifySmime(entity: Uint8Array, trust: { caFile: string },
   return { ok: r.code === 0, content: r.code === 0 ? r.stdout : undefined, stderr: r.stderr };
 }
 
-function decodeBody(e: { headers: readonly { name: string; value: string }[]; body: Uint8Array }): Uint8Array {
+function decodeBody(e: MimeEntity): Uint8Array {
   const cte = findHeader(e.headers, 'content-transfer-encoding')?.value.toLowerCase();
   if (cte === 'base64') return new Uint8Array(Buffer.from(Buffer.from(e.body).toString('latin1'), 'base64'));
   return e.body;
