@@ -408,7 +408,8 @@ class Reader {
       const c = this.b[this.i];
       if (c === undefined || c === 0x3c) break;
       if (c === 0x26) {
-        out += this.decode(from, this.i);
+        // Line ends are normalized in the literal text only: &#13; stays a CR (XML 1.0 2.11).
+        out += eol(this.decode(from, this.i));
         out += this.reference();
         from = this.i;
         continue;
@@ -418,8 +419,8 @@ class Reader {
       if (c === 0x5d && this.b[this.i + 1] === 0x5d && this.b[this.i + 2] === 0x3e) this.fail("']]>' is not allowed in content");
       this.i++;
     }
-    out += this.decode(from, this.i);
-    return Object.freeze({ kind: 'text' as const, text: eol(out), cdata: false, start, end: this.i });
+    out += eol(this.decode(from, this.i));
+    return Object.freeze({ kind: 'text' as const, text: out, cdata: false, start, end: this.i });
   }
 
   private cdata(): XmlNode {

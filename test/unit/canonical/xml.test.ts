@@ -57,6 +57,11 @@ describe('parseXml: well-formed documents', () => {
     expect(r.children.map((n) => n.kind === 'text' && n.cdata)).toEqual([true, false]);
   });
 
+  it('normalizes literal line ends only, not character references to CR', () => {
+    expect(textContent(parse('<r>a&#13;\r\nb&#xD;&#10;\r</r>').root)).toBe('a\r\nb\r\n\n');
+    expect(getAttr(parse('<r a="x&#13;&#10;\r\ny"/>').root, 'a')).toBe('x\r\n y');
+  });
+
   it('reads xml:lang in the XML namespace without a declaration, and undeclares the default namespace', () => {
     const r = parse('<r xmlns="urn:x" xml:lang="fr"><c xmlns=""/></r>').root;
     expect(getAttr(r, 'lang', XML_NS)).toBe('fr');
