@@ -1,0 +1,172 @@
+/**
+ * The SIP adapter: receives requests (strict parse, policy, transaction), dispatches MESSAGE,
+ * SUBSCRIBE, NOTIFY, PUBLISH and OPTIONS, and sends MESSAGE, NOTIFY and SUBSCRIBE for the gateway.
+ * Malformed input is answered (or dropped, for responses) and never reaches the handlers; a
+ * handler failure is answered 500 and logged, never thrown into the socket layer.
+ */
+import type { Adapter, AdapterContext } from '../../canonical/adapter';
+import { failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
+import type { GatewayConfig } from '../../gateway/config/types';
+import { DialogStore } from './dialog-store';
+import { messageParts, outcomeToStatus, statusToOutcome } from './from-canonical';
+import { PresenceNotifier } from './presence-notifier';
+import { onPublish } from './presence-publish';
+import { PresenceSubscriber } from './presence-subscriber';
+import { ACCEPT_HEADER, ALLOW_HEADER, checkRequestPolicy } from './request-policy';
+import { SipStack } from './stack';
+import { sipMessageToOp, traceOf } from './to-canonical';
+import type { Remote } from './transport';
+import { SipWireError } from './wire-error';
+import { splitMessage, type SipMessage } from './wire-message';
+import { buildResponse, randomToken } from './wire-serialize';
+import { parseSip, type CheckedRequest } from './wire-validate';
+
+/** Options for tests: shorter client transaction timeout. */
+export interface SipAdapterOptions { readonly clientTimeoutMs?: number }
+
+export function createSipAdapterWith(config: GatewayConfig, ctx: AdapterContext, options: SipAdapterOptions = {}): Adapter {
+  const sip = config.sip;
+  if (!sip) throw new SipWireError(500, 'sip adapter created without a sip configuration section');
+  const log = ctx.log.child({ adapter: 'sip' });
+  const dialogs = new DialogStore(ctx.state);
+  const onMessage = (bytes: Buffer, remote: Remote, datagram: boolean): void => {
+    void receive(bytes, remote, datagram).catch((e) => log.error({ err: e }, 'sip receive failed'));
+  };
+  const stack: SipStack = new SipStack(sip, ctx, log, {
+    message: onMessage,
+    framingError: (frame, remote) => {
+      log.debug({ remote: `${remote.address}:${remote.port}`, fault: frame.error.phrase }, 'sip stream framing fault: closing connection');
+      if (!frame.head) return undefined;
+      const split = splitMessage(frame.head, true);
+      if (split.message?.kind !== 'request' || split.message.method === 'ACK') return undefined;
+      return errorResponse(split.message, frame.error, remote);
+    },
+  }, options.clientTimeoutMs);
+  const notifier = new PresenceNotifier(stack, dialogs, config.presence);
+  const subscriber = new PresenceSubscriber(stack, dialogs);
+
+  function errorResponse(msg: SipMessage, err: SipWireError, remote: Remote): Buffer {
+    // Built here rather than through stack.respond so that the TCP path can write it before closing.
+    return buildResponse(msg, err.status, err.phrase, {
+      headers: [...err.extraHeaders], toTag: randomToken(6),
+      ...(remote.transport === 'UDP' ? { received: { address: remote.address, port: remote.port } } : {}),
+    });
+  }
+
+  async function receive(bytes: Buffer, remote: Remote, datagram: boolean): Promise<void> {
+    log.trace({ from: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip receive');
+    const parsed = parseSip(bytes, datagram);
+    if (!parsed.ok) {
+      // RFC 3261 8.2: a malformed request is answered; a malformed response is discarded (RFC 4475 3.1.2.19).
+      const m = parsed.message;
+      if (m?.kind === 'request' && m.method !== 'ACK') {
+        log.debug({ fault: parsed.error.phrase, status: parsed.error.status }, 'sip request rejected');
+        stack.transport.send(remote, errorResponse(m, parsed.error, remote)).catch(() => undefined);
+      } else log.debug({ fault: parsed.error.phrase }, 'sip message dropped');
+      return;
+    }
+    const msg = parsed.message;
+    if (msg.kind === 'response') {
+      if (!stack.client.receive(msg)) log.debug({ status: msg.status }, 'sip response matches no transaction: dropped');
+      return;
+    }
+    const req = msg;
+    if (req.method === 'ACK') return;
+    const tx = stack.server.begin(req, remote);
+    if (!tx.isNew) return;
+    try {
+      await dispatch(req, remote, tx.key);
+    } catch (e) {
+      log.error({ err: e, method: req.method, callId: req.callId }, 'sip request handler failed');
+      if (e instanceof SipWireError) stack.respond(tx.key, req, remote, e.status, e.phrase, { headers: [...e.extraHeaders] });
+      else stack.respond(tx.key, req, remote, 500, 'Server Internal Error');
+    }
+  }
+
+  async function dispatch(req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
+    const fault = checkRequestPolicy(req);
+    if (fault) { stack.respond(txKey, req, remote, fault.status, fault.phrase, { headers: [...fault.extraHeaders] }); return; }
+    switch (req.method) {
+      case 'OPTIONS':
+        // RFC 3261 11.2: the response to OPTIONS lists Allow, Accept, Accept-Encoding, Supported.
+        stack.respond(txKey, req, remote, 200, 'OK', { headers: [['Allow', ALLOW_HEADER], ['Accept', ACCEPT_HEADER], ['Accept-Encoding', 'identity'], ['Supported', ''], ['Allow-Events', 'presence']] });
+        return;
+      case 'CANCEL':
+        // RFC 3261 9.2: nothing to cancel for non-INVITE transactions.
+        stack.respond(txKey, req, remote, 481, 'Call/Transaction Does Not Exist');
+        return;
+      case 'MESSAGE': await onMessageRequest(req, remote, txKey); return;
+      case 'SUBSCRIBE': if (!(await loopCheck(req, remote, txKey))) await notifier.onSubscribe(req, remote, txKey); return;
+      case 'PUBLISH': if (!(await loopCheck(req, remote, txKey))) await onPublish(stack, config.presence, req, remote, txKey); return;
+      case 'NOTIFY': await subscriber.onNotify(req, remote, txKey); return;
+      default:
+        stack.respond(txKey, req, remote, 405, 'Method Not Allowed', { headers: [['Allow', ALLOW_HEADER]] });
+    }
+  }
+
+  /** Loop checks of RFC 3261 16.3 (Max-Forwards, Via) and the received-trace; true when answered. */
+  async function loopCheck(req: CheckedRequest, remote: Remote, txKey: string): Promise<boolean> {
+    // RFC 3261 16.3 item 2: "If the Max-Forwards value is zero (0), the proxy MUST NOT forward the
+    // request ... the element MUST return a 483 (Too many hops) response."
+    if (req.maxForwards === 0) { stack.respond(txKey, req, remote, 483, 'Too Many Hops'); return true; }
+    // RFC 3261 16.3 item 4 / RFC 5393 4.2: a request carrying a Via this gateway inserted has come
+    // back round: "482 (Loop Detected)".
+    if (req.via.some((v) => v.branch?.startsWith(stack.branchPrefix))) { stack.respond(txKey, req, remote, 482, 'Loop Detected'); return true; }
+    let trace: string[];
+    try {
+      trace = traceOf(req);
+    } catch (e) {
+      const err = e instanceof SipWireError ? e : new SipWireError(400, 'Malformed Switchboard-Trace');
+      stack.respond(txKey, req, remote, err.status, err.phrase);
+      return true;
+    }
+    if (trace.includes(ctx.gatewayId)) { stack.respond(txKey, req, remote, 482, 'Loop Detected (Switchboard-Trace)'); return true; }
+    return false;
+  }
+
+  async function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
+    if (await loopCheck(req, remote, txKey)) return;
+    const op = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` });
+    const outcome = await ctx.deliver(op);
+    const { status, phrase } = outcomeToStatus(outcome);
+    log.debug({ msgId: op.id, status }, 'sip MESSAGE answered');
+    stack.respond(txKey, req, remote, status, phrase);
+  }
+
+  async function sendMessage(op: MessageOp): Promise<Outcome> {
+    if (op.maxForwards <= 0) return failed('too-many-hops');
+    // The trace leaves with our id appended (canonical/trace.ts forwardHops), unless already done.
+    const trace = op.trace[op.trace.length - 1] === ctx.gatewayId ? op.trace : [...op.trace, ctx.gatewayId];
+    const parts = messageParts(op, trace);
+    const route = sip!.outboundProxy && /;lr\b/i.test(sip!.outboundProxy) ? [['Route', `<${sip!.outboundProxy}>`] as [string, string]] : [];
+    const r = await stack.request({
+      method: 'MESSAGE', uri: parts.uri, from: `${parts.from};tag=${randomToken(6)}`, to: parts.to,
+      callId: `${randomToken(12)}@switchboard`, cseq: 1, maxForwards: op.maxForwards,
+      headers: [...route, ...parts.headers], body: parts.body,
+    });
+    if (r.kind === 'timeout') return failed('timeout', 'no final response to MESSAGE (Timer F)');
+    if (r.kind === 'transport-error') return failed('remote-unreachable', r.message);
+    return statusToOutcome(r.response.status, r.response.reason);
+  }
+
+  return {
+    protocol: 'sip',
+    async start() {
+      await stack.transport.start();
+      ctx.setReady(true);
+      log.info({ udp: stack.transport.local.udp, tcp: stack.transport.local.tcp }, 'sip adapter listening');
+    },
+    async stop() {
+      ctx.setReady(false, 'stopped');
+      subscriber.stop();
+      stack.client.clear();
+      stack.server.clear();
+      await stack.transport.stop();
+    },
+    sendMessage,
+    sendNotify: (op: NotifyOp) => notifier.sendNotify(op),
+    sendSubscribe: (op: SubscribeOp): Promise<SubscribeResult> => subscriber.sendSubscribe(op),
+    /** Where the adapter listens (tests bind port 0 and read the real port here). */
+    get local() { return stack.transport.local; },
+  } as Adapter & { readonly local: SipStack['transport']['local'] };
+}

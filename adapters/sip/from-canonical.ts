@@ -1,0 +1,58 @@
+/**
+ * canonicalToSip: canonical operations and outcomes -> SIP request specs and response statuses.
+ * Pure: no I/O. Bodies are passed as the exact bytes of the canonical content.
+ */
+import type { Address } from '../../canonical/address';
+import { ERROR_TABLE, errorCodeFromSipStatus, xmppConditionToSipStatus } from '../../canonical/errors';
+import { DELIVERED, failed, type MessageOp, type Outcome } from '../../canonical/operations';
+import { formatTrace } from '../../canonical/trace';
+import { TRACE_HEADER } from './to-canonical';
+import type { HeaderPair } from './wire-serialize';
+import { encodeUser } from './wire-uri';
+
+/** sip:user@domain for a canonical address (user part percent-encoded, RFC 3261 19.1.2). */
+export function sipUriFor(a: Address): string {
+  return `sip:${encodeUser(a.local)}@${a.domain}`;
+}
+
+/**
+ * The SIP response for a gateway outcome. RFC 3428 section 7: "a 202 Accepted response ... MAY
+ * be sent by a gateway ... when it cannot determine whether the message has been delivered";
+ * failures use the far side's own status when it was SIP, the RFC 7247 mapping when it was XMPP,
+ * else the error table.
+ */
+export function outcomeToStatus(o: Outcome): { status: number; phrase: string } {
+  if (o.status === 'delivered') return { status: 200, phrase: 'OK' };
+  if (o.status === 'indeterminate') return { status: 202, phrase: 'Accepted' };
+  const row = ERROR_TABLE[o.code];
+  if (o.remote?.sip && o.remote.sip >= 300 && o.remote.sip <= 699) return { status: o.remote.sip, phrase: o.remote.text && !/[\r\n]/.test(o.remote.text) ? o.remote.text : row.sipReason };
+  if (o.remote?.xmpp) {
+    const status = xmppConditionToSipStatus(o.remote.xmpp);
+    return { status, phrase: status === row.sip ? row.sipReason : o.remote.xmpp };
+  }
+  return { status: row.sip, phrase: row.sipReason };
+}
+
+/** A final SIP response -> outcome (202 is indeterminate: RFC 3428 7). */
+export function statusToOutcome(status: number, reason: string): Outcome {
+  if (status === 202) return { status: 'indeterminate', reason: 'the next hop accepted the message without confirming delivery (202)' };
+  if (status >= 200 && status < 300) return DELIVERED;
+  return failed(errorCodeFromSipStatus(status), `SIP ${status} ${reason}`, { remote: { sip: status, text: reason } });
+}
+
+/** The headers carrying the hop state: Switchboard-Trace (omitted when empty). */
+export function traceHeaders(trace: readonly string[]): HeaderPair[] {
+  return trace.length ? [[TRACE_HEADER, formatTrace(trace)]] : [];
+}
+
+/** The parts of an outbound MESSAGE that depend only on the operation. */
+export function messageParts(op: MessageOp, trace: readonly string[]): { uri: string; from: string; to: string; headers: HeaderPair[]; body: { type: string; bytes: Uint8Array } } {
+  const uri = sipUriFor(op.to);
+  return {
+    uri,
+    from: `<${sipUriFor(op.from)}>`,
+    to: `<${uri}>`,
+    headers: [...traceHeaders(trace), ...(op.dateTime ? [['Date', new Date(op.dateTime).toUTCString()] as HeaderPair] : [])],
+    body: { type: op.content.type, bytes: op.content.bytes },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The SIP stack the adapter's handlers share: transports, the transaction layer, responding and
+ * originating requests. I/O lives here and in transport.ts; the handlers (adapter.ts,
+ * presence-*.ts) decide what to send.
+ */
+import { createHash } from 'node:crypto';
+import type { AdapterContext, Log } from '../../canonical/adapter';
+import type { SipConfig } from '../../gateway/config/types';
+import { resolveTarget } from './resolve';
+import { ClientTransactions, ServerTransactions, type ClientResult } from './transactions';
+import { SipTransport, type Remote, type TransportEvents, type TransportName } from './transport';
+import { buildRequest, buildResponse, MAGIC_COOKIE, randomToken, type HeaderPair, type RequestSpec } from './wire-serialize';
+import type { SipMessage } from './wire-message';
+
+export const USER_AGENT = 'Switchboard';
+
+export class SipStack {
+  readonly transport: SipTransport;
+  readonly server: ServerTransactions;
+  readonly client: ClientTransactions;
+  /**
+   * Our branch prefix: the magic cookie and a hash of the gateway id, shared by every instance.
+   * A request that comes back holding a Via with it has looped (RFC 3261 16.3 item 4).
+   */
+  readonly branchPrefix: string;
+
+  constructor(readonly config: SipConfig, readonly ctx: AdapterContext, readonly log: Log, events: TransportEvents, clientTimeoutMs?: number) {
+    this.transport = new SipTransport(config.listen, events, log);
+    const send = (remote: Remote, bytes: Buffer): Promise<void> => {
+      log.trace({ to: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip send');
+      return this.transport.send(remote, bytes);
+    };
+    this.server = new ServerTransactions((r, b) => { send(r, b).catch((e) => log.debug({ err: e }, 'sip response not sent')); });
+    this.client = new ClientTransactions(send, clientTimeoutMs);
+    this.branchPrefix = `${MAGIC_COOKIE}-sb${createHash('sha1').update(ctx.gatewayId).digest('hex').slice(0, 8)}-`;
+  }
+
+  transports(): TransportName[] {
+    const t: TransportName[] = [];
+    if (this.transport.local.udp) t.push('UDP');
+    if (this.transport.local.tcp) t.push('TCP');
+    return t;
+  }
+
+  /** host:port we advertise for a transport (Via sent-by, Contact). */
+  local(t: TransportName): { host: string; port: number } {
+    const l = t === 'TCP' ? this.transport.local.tcp ?? this.transport.local.udp : this.transport.local.udp ?? this.transport.local.tcp;
+    return l ?? { host: '127.0.0.1', port: 5060 };
+  }
+
+  contact(t: TransportName): string {
+    const l = this.local(t);
+    return `<sip:switchboard@${l.host}:${l.port}${t === 'TCP' ? ';transport=tcp' : ''}>`;
+  }
+
+  /** Sends a final response inside a server transaction (absorbing later retransmissions). */
+  respond(txKey: string | undefined, req: Pick<SipMessage, 'headers'>, remote: Remote, status: number, phrase: string, opts: { toTag?: string; headers?: readonly HeaderPair[]; body?: { type: string; bytes: Uint8Array } } = {}): void {
+    const bytes = buildResponse(req, status, phrase, {
+      ...opts,
+      headers: [...(opts.headers ?? []), ['Server', USER_AGENT]],
+      ...(remote.transport === 'UDP' ? { received: { address: remote.address, port: remote.port } } : {}),
+      toTag: opts.toTag ?? randomToken(6),
+    });
+    if (txKey) this.server.respond(txKey, remote, bytes);
+    else this.transport.send(remote, bytes).catch((e) => this.log.debug({ err: e }, 'sip response not sent'));
+  }
+
+  /** Sends a request in a new client transaction to `remote` (or the resolved target of its URI). */
+  async request(spec: Omit<RequestSpec, 'via'>, remote?: Remote): Promise<ClientResult> {
+    let target: Remote;
+    try {
+      target = remote ?? await this.resolve(spec.uri);
+    } catch (e) {
+      return { kind: 'transport-error', message: e instanceof Error ? e.message : String(e) };
+    }
+    const branch = this.branchPrefix + randomToken(8);
+    const l = this.local(target.transport);
+    const bytes = buildRequest({ ...spec, via: { transport: target.transport, host: l.host, port: l.port, branch } });
+    return this.client.request(bytes, branch, spec.method, target);
+  }
+
+  resolve(uri: string): Promise<Remote> {
+    return resolveTarget(uri, { ...(this.config.outboundProxy ? { outboundProxy: this.config.outboundProxy } : {}), transports: this.transports() });
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * sipToCanonical: checked SIP requests -> canonical operations. Pure: no I/O.
+ * Bodies go over as the exact received bytes (RFC 3862 section 6: a gateway "MUST NOT change
+ * Message/CPIM content in any way"); the hop count and the received-trace come from
+ * Max-Forwards and the Switchboard-Trace header.
+ */
+import type { Address } from '../../canonical/address';
+import type { MessageOp, PublishOp, SubscribeOp } from '../../canonical/operations';
+import { DEFAULT_MAX_FORWARDS, parseTrace } from '../../canonical/trace';
+import { SipWireError, bad } from './wire-error';
+import type { NameAddr } from './wire-grammar';
+import { headerValue, headerValues } from './wire-message';
+import type { CheckedRequest } from './wire-validate';
+import { decodePercent, isIPv4, type SipUri } from './wire-uri';
+
+/**
+ * The SIP header that carries the received-trace (canonical/trace.ts formatTrace/parseTrace:
+ * gateway ids separated by ", ", oldest first). Outside any signed body, so it survives SIP hops.
+ */
+export const TRACE_HEADER = 'Switchboard-Trace';
+
+/** user@host of a sip:/sips: URI; im:/pres: URIs (RFC 3860/3859) by their user@domain. */
+export function addressOf(na: { sip?: SipUri; uri: string; scheme: string }): Address {
+  if (na.sip) {
+    if (!na.sip.user) throw new SipWireError(404, 'Not Found: URI has no user part');
+    return { local: na.sip.user, domain: na.sip.host };
+  }
+  const m = /^(?:im|pres):([^@?;]+)@([^?;]+)$/i.exec(na.uri);
+  if (!m) throw new SipWireError(416, 'Unsupported URI Scheme');
+  return { local: decodePercent(m[1]!), domain: m[2]!.toLowerCase() };
+}
+
+/**
+ * The target of a request: the Request-URI (RFC 3428 4: "The Request-URI ... is the address of
+ * the recipient"), except where it names the gateway host itself (an IP literal or a URI with no
+ * user), as first-hop requests sent straight to the gateway do; then the To URI.
+ */
+export function targetOf(req: CheckedRequest): Address {
+  const ru = req.sipUri;
+  if (ru && (!ru.user || isIPv4(ru.host) || ru.host === 'localhost')) return addressOf(req.to);
+  if (ru) return addressOf({ sip: ru, uri: req.uri, scheme: req.uriScheme });
+  return addressOf({ uri: req.uri, scheme: req.uriScheme });
+}
+
+/** The received-trace of a request; several header fields join in order. */
+export function traceOf(req: CheckedRequest): string[] {
+  const values = headerValues(req, TRACE_HEADER.toLowerCase());
+  if (values.length === 0) return [];
+  try {
+    return parseTrace(values.join(', '));
+  } catch (e) {
+    throw bad(`Malformed ${TRACE_HEADER}: ${e instanceof Error ? e.message : ''}`);
+  }
+}
+
+export interface Origin { readonly transactionId: string; readonly sourceId: string }
+
+function hops(req: CheckedRequest): { maxForwards: number; trace: string[] } {
+  // RFC 3261 8.1.1.6 default when absent (RFC 2543 peers): 70.
+  return { maxForwards: req.maxForwards ?? DEFAULT_MAX_FORWARDS, trace: traceOf(req) };
+}
+
+/** MESSAGE (RFC 3428) -> MessageOp. */
+export function sipMessageToOp(req: CheckedRequest, origin: Origin): MessageOp {
+  const type = headerValue(req, 'content-type');
+  if (type === undefined || req.body.length === 0) throw bad('MESSAGE without a body and Content-Type');
+  const date = headerValue(req, 'date');
+  const subject = headerValue(req, 'subject');
+  return {
+    kind: 'message',
+    // Stable across retransmissions and sender retries: Call-ID, CSeq and From tag identify it.
+    id: `sip:${req.callId}:${req.cseq.seq}:${req.from.params.tag ?? ''}`,
+    transactionId: origin.transactionId,
+    from: addressOf(req.from),
+    to: targetOf(req),
+    content: { type, bytes: req.body },
+    ...(subject ? { subject: [{ text: subject }] } : {}),
+    ...(date ? { dateTime: new Date(date).toISOString() } : {}),
+    ...hops(req),
+    source: { protocol: 'sip', id: origin.sourceId },
+  };
+}
+
+/** SUBSCRIBE (RFC 6665, RFC 3856) -> SubscribeOp; `duration` is the granted expiry. */
+export function sipSubscribeToOp(req: CheckedRequest, origin: Origin, duration: number, subscriptionId?: string): SubscribeOp {
+  return {
+    kind: 'subscribe', transactionId: origin.transactionId,
+    watcher: addressOf(req.from), presentity: targetOf(req), duration,
+    ...(subscriptionId ? { subscriptionId } : {}),
+    ...hops(req), source: { protocol: 'sip', id: origin.sourceId },
+  };
+}
+
+/** PUBLISH (RFC 3903) -> PublishOp. */
+export function sipPublishToOp(req: CheckedRequest, origin: Origin, expires: number, etag: string | undefined): PublishOp {
+  const type = headerValue(req, 'content-type');
+  return {
+    kind: 'publish', transactionId: origin.transactionId,
+    presentity: targetOf(req), publisher: addressOf(req.from),
+    ...(req.body.length > 0 && type !== undefined ? { document: { type, bytes: req.body } } : {}),
+    expires, ...(etag !== undefined ? { etag } : {}),
+    ...hops(req), source: { protocol: 'sip', id: origin.sourceId },
+  };
+}
+
+/** The URI text of a name-addr, for storing a remote target. */
+export function uriOf(na: NameAddr): string {
+  return na.uri;
+}

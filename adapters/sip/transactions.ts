@@ -1,0 +1,150 @@
+/**
+ * A minimal non-INVITE transaction layer (RFC 3261 section 17).
+ *
+ * Server side (17.2.2): a retransmitted request is absorbed; once the final response exists it is
+ * sent again instead of processing the request twice. Matching follows 17.2.3: the branch with
+ * the magic cookie plus sent-by and method, else the RFC 2543 identifiers (RFC 4475 3.2.1: a bare
+ * "z9hG4bK" branch falls back to these).
+ *
+ * Client side (17.1.2): over UDP the request is retransmitted by Timer E (T1 doubling up to T2,
+ * then T2 after a provisional response); Timer F (64*T1) ends the transaction with a timeout.
+ * Every table is bounded in size and every entry in time.
+ */
+import { headerValue, headerValues } from './wire-message';
+import { MAGIC_COOKIE } from './wire-serialize';
+import type { CheckedRequest, CheckedResponse } from './wire-validate';
+import type { Remote } from './transport';
+
+export const TIMERS = Object.freeze({ T1: 500, T2: 4000, T4: 5000 });
+const MAX_SERVER = 20_000;
+const MAX_CLIENT = 20_000;
+
+/** RFC 3261 17.2.3 transaction key of a request. */
+export function serverKey(req: CheckedRequest): string {
+  const top = req.via[0];
+  const method = req.method === 'ACK' ? 'INVITE' : req.method;
+  if (top?.branch && top.branch.startsWith(MAGIC_COOKIE) && top.branch.length > MAGIC_COOKIE.length) {
+    return `3261|${top.branch}|${top.host}:${top.port ?? ''}|${method}`;
+  }
+  // RFC 2543 (RFC 3261 17.2.3): Request-URI, To tag, From tag, Call-ID, CSeq, top Via.
+  return `2543|${req.uri}|${req.to.params.tag ?? ''}|${req.from.params.tag ?? ''}|${req.callId}|${req.cseq.seq} ${method}|${headerValues(req, 'via')[0] ?? ''}`;
+}
+
+interface ServerEntry { response?: Buffer; remote: Remote; until: number }
+
+export class ServerTransactions {
+  private readonly table = new Map<string, ServerEntry>();
+  constructor(private readonly send: (remote: Remote, bytes: Buffer) => void) {}
+
+  /**
+   * Registers a request. Returns false for a retransmission (already answered: the stored
+   * response is sent again; still being processed: absorbed).
+   */
+  begin(req: CheckedRequest, remote: Remote): { isNew: boolean; key: string } {
+    const key = serverKey(req);
+    const e = this.table.get(key);
+    if (e) {
+      if (e.response) this.send(remote, e.response);
+      return { isNew: false, key };
+    }
+    this.sweep();
+    // Timer J = 64*T1 for unreliable transports; kept for TCP too, it costs little.
+    this.table.set(key, { remote, until: Date.now() + 64 * TIMERS.T1 });
+    return { isNew: true, key };
+  }
+
+  /** Records and sends the final response of a transaction. */
+  respond(key: string, remote: Remote, bytes: Buffer): void {
+    const e = this.table.get(key);
+    if (e) { e.response = bytes; e.until = Date.now() + 64 * TIMERS.T1; }
+    this.send(remote, bytes);
+  }
+
+  private sweep(): void {
+    if (this.table.size < MAX_SERVER) {
+      if (this.table.size % 256 !== 0) return;
+    }
+    const now = Date.now();
+    for (const [k, e] of this.table) if (e.until < now) this.table.delete(k);
+    while (this.table.size >= MAX_SERVER) {
+      const first = this.table.keys().next().value;
+      if (first === undefined) break;
+      this.table.delete(first);
+    }
+  }
+
+  clear(): void { this.table.clear(); }
+}
+
+export type ClientResult =
+  | { readonly kind: 'response'; readonly response: CheckedResponse }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'transport-error'; readonly message: string };
+
+interface ClientEntry {
+  readonly method: string;
+  readonly resolve: (r: ClientResult) => void;
+  timerE?: NodeJS.Timeout;
+  timerF: NodeJS.Timeout;
+}
+
+export class ClientTransactions {
+  private readonly table = new Map<string, ClientEntry>();
+  constructor(private readonly send: (remote: Remote, bytes: Buffer) => Promise<void>, private readonly timeoutMs = 64 * TIMERS.T1) {}
+
+  /** Sends a request and resolves with its final response, a timeout, or a transport error. */
+  request(bytes: Buffer, branch: string, method: string, remote: Remote): Promise<ClientResult> {
+    return new Promise<ClientResult>((resolve) => {
+      if (this.table.size >= MAX_CLIENT) { resolve({ kind: 'transport-error', message: 'too many client transactions' }); return; }
+      const key = `${branch}|${method}`;
+      const done = (r: ClientResult): void => {
+        const e = this.table.get(key);
+        if (e) { clearTimeout(e.timerF); if (e.timerE) clearTimeout(e.timerE); this.table.delete(key); }
+        resolve(r);
+      };
+      const entry: ClientEntry = { method, resolve: done, timerF: setTimeout(() => done({ kind: 'timeout' }), this.timeoutMs) };
+      this.table.set(key, entry);
+      const fail = (e: unknown): void => done({ kind: 'transport-error', message: e instanceof Error ? e.message : String(e) });
+      this.send(remote, bytes).catch(fail);
+      if (remote.transport === 'UDP') {
+        let interval: number = TIMERS.T1;
+        const retransmit = (): void => {
+          this.send(remote, bytes).catch(fail);
+          interval = Math.min(interval * 2, TIMERS.T2);
+          entry.timerE = setTimeout(retransmit, interval);
+        };
+        entry.timerE = setTimeout(retransmit, interval);
+      }
+    });
+  }
+
+  /** Matches a response (RFC 3261 17.1.3: top Via branch and CSeq method); false when none. */
+  receive(res: CheckedResponse): boolean {
+    const branch = res.via[0]?.branch;
+    if (!branch) return false;
+    const key = `${branch}|${res.cseq.method}`;
+    const e = this.table.get(key);
+    if (!e) return false;
+    if (res.status < 200) {
+      // 17.1.2.2: a provisional response moves to Proceeding: retransmit at T2 only.
+      if (e.timerE) {
+        clearTimeout(e.timerE);
+        e.timerE = undefined;
+      }
+      return true;
+    }
+    e.resolve({ kind: 'response', response: res });
+    return true;
+  }
+
+  clear(): void {
+    for (const e of this.table.values()) { clearTimeout(e.timerF); if (e.timerE) clearTimeout(e.timerE); e.resolve({ kind: 'transport-error', message: 'adapter stopped' }); }
+    this.table.clear();
+  }
+}
+
+/** The To tag of a response, if any. */
+export function toTag(msg: { headers: readonly { name: string; value: string }[] }): string | undefined {
+  const to = headerValue(msg, 'to');
+  return to ? /;\s*tag\s*=\s*([^;\s]+)/i.exec(to)?.[1] : undefined;
+}

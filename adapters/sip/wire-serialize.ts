@@ -1,0 +1,103 @@
+/**
+ * Serializing messages the adapter itself creates: responses (RFC 3261 8.2.6) and requests
+ * (RFC 3261 8.1.1). Bodies are appended as the exact bytes given; nothing relayed is re-encoded.
+ * Pure: no I/O.
+ */
+import { randomBytes } from 'node:crypto';
+import { headerValue, headerValues, type SipMessage } from './wire-message';
+
+export type HeaderPair = readonly [string, string];
+
+/** RFC 3261 8.1.1.7: "The branch ID inserted by an element compliant with this specification MUST always begin with the characters z9hG4bK". */
+export const MAGIC_COOKIE = 'z9hG4bK';
+
+export function randomToken(bytes = 8): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A response to `req`. RFC 3261 8.2.6.2: "The From field of the response MUST equal the From
+ * header field of the request. The Call-ID ... CSeq ... Via header field values in the response
+ * MUST equal the Via header field values in the request and MUST maintain the same ordering."
+ * `toTag` is added when the request's To has none ("the UAS MUST add a tag", except for 100).
+ * `received` applies RFC 3261 18.2.1 (received=) and RFC 3581 (rport) to the topmost Via.
+ */
+export function buildResponse(
+  req: Pick<SipMessage, 'headers'>,
+  status: number,
+  phrase: string,
+  opts: { toTag?: string; headers?: readonly HeaderPair[]; body?: { type: string; bytes: Uint8Array }; received?: { address: string; port: number } } = {},
+): Buffer {
+  const lines: string[] = [`SIP/2.0 ${status} ${phrase.replace(/[\r\n]/g, ' ')}`];
+  const vias = headerValues(req, 'via');
+  vias.forEach((v, i) => lines.push(`Via: ${i === 0 && opts.received ? withReceived(v, opts.received) : v}`));
+  const from = headerValue(req, 'from');
+  if (from !== undefined) lines.push(`From: ${from}`);
+  const to = headerValue(req, 'to');
+  if (to !== undefined) lines.push(`To: ${to}${status > 100 && opts.toTag && !/;\s*tag\s*=/i.test(to) ? `;tag=${opts.toTag}` : ''}`);
+  const callId = headerValue(req, 'call-id');
+  if (callId !== undefined) lines.push(`Call-ID: ${callId}`);
+  const cseq = headerValue(req, 'cseq');
+  if (cseq !== undefined) lines.push(`CSeq: ${cseq}`);
+  for (const [n, v] of opts.headers ?? []) lines.push(`${n}: ${v}`);
+  const body = opts.body?.bytes ?? EMPTY;
+  if (opts.body) lines.push(`Content-Type: ${opts.body.type}`);
+  lines.push(`Content-Length: ${body.length}`, '', '');
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'utf8'), body]);
+}
+
+/** Adds received= (and fills an empty rport) on the topmost Via value, leaving the rest as received. */
+function withReceived(via: string, r: { address: string; port: number }): string {
+  // The first value of a comma-combined Via is the topmost.
+  const comma = firstTopLevelComma(via);
+  const first = comma >= 0 ? via.slice(0, comma) : via;
+  const rest = comma >= 0 ? via.slice(comma) : '';
+  let out = first;
+  if (/;\s*rport(?=\s*(;|$))/i.test(out)) out = out.replace(/;\s*rport(?=\s*(;|$))/i, `;rport=${r.port}`);
+  if (!/;\s*received\s*=/i.test(out)) out += `;received=${r.address}`;
+  return out + rest;
+}
+
+function firstTopLevelComma(s: string): number {
+  let q = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"') q = !q;
+    else if (c === '\\' && q) i++;
+    else if (c === ',' && !q) return i;
+  }
+  return -1;
+}
+
+export interface RequestSpec {
+  readonly method: string;
+  readonly uri: string;
+  readonly via: { readonly transport: string; readonly host: string; readonly port: number; readonly branch: string };
+  readonly from: string;
+  readonly to: string;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly maxForwards: number;
+  readonly headers?: readonly HeaderPair[];
+  readonly body?: { readonly type: string; readonly bytes: Uint8Array };
+}
+
+/** A request the adapter originates (RFC 3261 8.1.1: To, From, CSeq, Call-ID, Max-Forwards, Via). */
+export function buildRequest(r: RequestSpec): Buffer {
+  const lines = [
+    `${r.method} ${r.uri} SIP/2.0`,
+    `Via: SIP/2.0/${r.via.transport} ${r.via.host}:${r.via.port};branch=${r.via.branch};rport`,
+    `Max-Forwards: ${r.maxForwards}`,
+    `From: ${r.from}`,
+    `To: ${r.to}`,
+    `Call-ID: ${r.callId}`,
+    `CSeq: ${r.cseq} ${r.method}`,
+  ];
+  for (const [n, v] of r.headers ?? []) lines.push(`${n}: ${v}`);
+  const body = r.body?.bytes ?? EMPTY;
+  if (r.body) lines.push(`Content-Type: ${r.body.type}`);
+  lines.push(`Content-Length: ${body.length}`, '', '');
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'utf8'), body]);
+}
