@@ -56,5 +56,8 @@ export async function runStart(args: readonly string[], io: CliIo, signals: Node
   if (!stopped) { log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop did not finish in time'); log.flush?.(); return 1; }
   log.info('stopped');
   log.flush?.();
+  // The gateway has stopped everything it started; should a library still hold a handle open,
+  // do not let it keep a stopped gateway's process alive (the command, not a library, decides).
+  setTimeout(() => process.exit(process.exitCode ?? 0), 5000).unref();
   return 0;
 }
