@@ -1,8 +1,8 @@
 /**
  * New PIDF documents made from received ones, for the presence service: a filtered copy for one
  * watcher (RFC 2779 2.3.3) and the composition of several publications of one presentity
- * (RFC 3903 4.4, RFC 4479 section 4). Both work on the received bytes: what is kept is copied
- * byte for byte, never re-serialized, and what is removed is cut out.
+ * (RFC 3903 section 3, with the RFC 4479 data model). Both work on the received bytes: what is
+ * kept is copied byte for byte, never re-serialized, and what is removed is cut out.
  *
  * Pure: no I/O.
  */
@@ -104,9 +104,10 @@ function transplant(doc: PidfDocument, el: XmlElement): Uint8Array {
 /**
  * The union of several documents about one presentity, in order oldest to newest: tuples by id
  * (a later tuple replaces an earlier one with the same id), presence-level notes merged without
- * duplicates, presence-level extensions by namespace, name and id (later replaces earlier). This
- * is composition at its simplest (RFC 3903 4.4 leaves the policy to the compositor; RFC 4479
- * section 4 describes the data it merges).
+ * duplicates, presence-level extensions (RFC 4479 <person>, <device>...) by namespace, name and
+ * id (later replaces earlier). This is composition at its simplest; RFC 3903 section 3: "Each
+ * endpoint may publish its own unique state, out of which the event state compositor generates
+ * the composite event state of the resource."
  */
 export function composePidf(entity: string, docs: readonly PidfDocument[]): Uint8Array {
   const tuples = new Map<string, { doc: PidfDocument; el: XmlElement }>();
