@@ -8,6 +8,7 @@
  * Pure: no I/O.
  */
 import { ParseError } from './errors';
+import { isNcName } from './xml-chars';
 import { DATA_MODEL_NS, readRpid, RPID_NS, type RpidElements } from './rpid';
 import {
   childElements, getAttr, isXmlWhitespace, lineColumn, parseXml, qualifiedName, rawBytes, textContent, XML_NS,
@@ -99,12 +100,9 @@ export interface PidfParseOptions {
   readonly requireXmlDeclaration?: boolean;
 }
 
-/** XML Schema NCName, the lexical space of xs:ID (tuple ids). */
-const NCNAME = /^[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}][A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}\-.0-9\u00B7\u0300-\u036F\u203F\u2040]*$/u;
-
 /** True when s is an XML ID (NCName), as a tuple id must be (RFC 3863 4.4, xs:ID). */
 export function isXmlId(s: string): boolean {
-  return NCNAME.test(s);
+  return isNcName(s);
 }
 
 /** An absolute URI: scheme ":" and no white space (RFC 3986 3.1 scheme syntax). */

@@ -11,6 +11,7 @@
  * Pure: no I/O.
  */
 import { ParseError } from './errors';
+import { findInvalidChar, isXmlChar, isXmlName, lineColumn } from './xml-chars';
 import type { XmlAttribute, XmlDeclaration, XmlDocument, XmlElement, XmlNode, XmlNsDecl } from './xml';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -40,19 +41,12 @@ export const DEFAULT_XML_LIMITS: Required<XmlLimits> = Object.freeze({
 
 const DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** XML 1.0 (fifth edition) 2.3 NameStartChar and NameChar. */
-const NAME = /^[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}][:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}\-.0-9\u00B7\u0300-\u036F\u203F\u2040]*$/u;
-
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 
 const isWs = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 /** Bytes that can be part of a name; non-ASCII bytes are checked after decoding. */
 const isNameByte = (b: number | undefined): boolean =>
   b !== undefined && (b >= 0x80 || (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x3a || b === 0x5f || b === 0x2d || b === 0x2e);
-
-function isChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
-}
 
 interface Frame {
   qname: string;
@@ -83,14 +77,7 @@ class Reader {
   constructor(private readonly b: Uint8Array, private readonly lim: Required<XmlLimits>) {}
 
   private fail(msg: string, at: number = this.i): never {
-    let line = 1;
-    let col = 1;
-    const end = Math.min(at, this.b.length);
-    for (let k = 0; k < end; k++) {
-      const c = this.b[k]!;
-      if (c === 0x0a) { line++; col = 1; } else if ((c & 0xc0) !== 0x80) col++;
-    }
-    throw new ParseError(`XML: ${msg}`, `${line}:${col}`);
+    throw new ParseError(`XML: ${msg}`, lineColumn(this.b, at));
   }
 
   private startsWith(s: string, at = this.i): boolean {
@@ -114,7 +101,8 @@ class Reader {
     if (b.length > this.lim.maxBytes) {
       throw new ParseError(`XML: document is ${b.length} bytes, over the limit of ${this.lim.maxBytes}`, 'byte 0', 'payload-too-large');
     }
-    this.checkEncoding();
+    const bad = findInvalidChar(b);
+    if (bad) this.fail(bad.message, bad.offset);
     if (this.startsWith('\xEF\xBB\xBF')) this.i = 3; // a byte order mark (XML 1.0 4.3.3)
     let declaration: XmlDeclaration | undefined;
     if (this.startsWith('<?xml') && isWs(b[this.i + 5])) declaration = this.xmlDecl();
@@ -131,42 +119,6 @@ class Reader {
     }
     if (!root) this.fail('no root element');
     return Object.freeze({ declaration, root });
-  }
-
-  /**
-   * One pass over the whole input: valid UTF-8 (no overlongs, no surrogates) and every
-   * character a Char (XML 1.0 2.2). After this the parser can treat any byte >= 0x80 as part
-   * of a valid character.
-   */
-  private checkEncoding(): void {
-    const b = this.b;
-    const n = b.length;
-    let k = 0;
-    while (k < n) {
-      const c = b[k]!;
-      if (c < 0x80) {
-        if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) {
-          this.fail(`character U+${c.toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML (section 2.2, Char)`, k);
-        }
-        k++;
-        continue;
-      }
-      let need: number;
-      let lo = 0x80;
-      let hi = 0xbf;
-      let cp: number;
-      if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; }
-      else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; if (c === 0xe0) lo = 0xa0; if (c === 0xed) hi = 0x9f; }
-      else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; if (c === 0xf0) lo = 0x90; if (c === 0xf4) hi = 0x8f; }
-      else this.fail(`invalid UTF-8 byte 0x${c.toString(16)}`, k);
-      for (let j = 1; j <= need; j++) {
-        const d = b[k + j];
-        if (d === undefined || d < (j === 1 ? lo : 0x80) || d > (j === 1 ? hi : 0xbf)) this.fail('invalid UTF-8 sequence', k);
-        cp = (cp << 6) | (d & 0x3f);
-      }
-      if (cp === 0xfffe || cp === 0xffff) this.fail(`character U+${cp.toString(16).toUpperCase()} is not allowed in XML (section 2.2, Char)`, k);
-      k += need + 1;
-    }
   }
 
   /** XML 1.0 2.8: XMLDecl ::= '<?xml' VersionInfo EncodingDecl? SDDecl? S? '?>' */
@@ -245,7 +197,7 @@ class Reader {
     }
     if (this.i === from) this.fail(`${what} expected`);
     const s = this.decode(from, this.i);
-    if (!NAME.test(s)) this.fail(`"${s}" is not a valid XML name (${what})`, from);
+    if (!isXmlName(s)) this.fail(`"${s}" is not a valid XML name (${what})`, from);
     return s;
   }
 
@@ -265,7 +217,7 @@ class Reader {
       const cp = parseInt(digits, hex ? 16 : 10);
       // XML 1.0 4.1, WFC Legal Character: "Characters referred to using character references
       // MUST match the production for Char."
-      if (!isChar(cp)) this.fail(`character reference to U+${cp.toString(16).toUpperCase()}, which is not an XML Char`, at);
+      if (!isXmlChar(cp)) this.fail(`character reference to U+${cp.toString(16).toUpperCase()}, which is not an XML Char`, at);
       return String.fromCodePoint(cp);
     }
     const name = this.name('entity name');

@@ -13,6 +13,7 @@
 export { parseXml, DEFAULT_XML_LIMITS } from './xml-reader';
 export type { XmlLimits } from './xml-reader';
 export { escapeXmlText, escapeXmlAttr } from './xml-escape';
+export { isNcName, isXmlChar, isXmlName, lineColumn } from './xml-chars';
 
 /** The namespace bound to the `xml` prefix (Namespaces in XML 1.0, section 3). */
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -125,19 +126,4 @@ export function isXmlWhitespace(s: string): boolean {
 /** The exact bytes of a node as written in the input it was parsed from (a view, not a copy). */
 export function rawBytes(input: Uint8Array, node: { readonly start: number; readonly end: number }): Uint8Array {
   return input.subarray(node.start, node.end);
-}
-
-/**
- * 1-based line and column (in characters) of a byte offset in UTF-8 input, as "line:column".
- * Used in error messages; runs only when reporting an error.
- */
-export function lineColumn(input: Uint8Array, offset: number): string {
-  let line = 1;
-  let col = 1;
-  const end = Math.min(offset, input.length);
-  for (let i = 0; i < end; i++) {
-    const b = input[i]!;
-    if (b === 0x0a) { line++; col = 1; } else if ((b & 0xc0) !== 0x80) col++;
-  }
-  return `${line}:${col}`;
 }

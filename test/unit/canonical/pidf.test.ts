@@ -112,6 +112,16 @@ describe('parsePidf: RFC examples', () => {
     expect(() => parsePidf(fixture('rfc3863-4.3.2-other-extensions.xml'), { mustUnderstand: 'reject' })).not.toThrow();
   });
 
+  it('an unrecognized mandatory element directly in <status> is kept, marked, and not processed', () => {
+    const src = PRE + T('<status><basic>open</basic><e:level p:mustUnderstand="true">3</e:level><r:user-input>idle</r:user-input></status>') + POST;
+    const t = parsePidf(enc(src)).tuples[0]!;
+    expect(t.status.basic).toBe('open');
+    expect(t.status.extensions.map((x) => [x.element.name, x.understood, x.mustUnderstand])).toEqual([['level', false, 'e:level'], ['user-input', true, undefined]]);
+    expect(dec(t.status.extensions[0]!.raw)).toBe('<e:level p:mustUnderstand="true">3</e:level>');
+    expect(t.rpid.userInput).toEqual({ value: 'idle' });
+    expect(() => parsePidf(enc(src), { mustUnderstand: 'reject' })).toThrow(/<e:level> \(urn:example\) is marked mustUnderstand/);
+  });
+
   it('a recognized (RPID) extension holding an unrecognized mandatory element is not processed', () => {
     const doc = parsePidf(enc(PRE + '<tuple id="a"><status><basic>open</basic></status>'
       + '<r:user-input>idle</r:user-input></tuple>'
