@@ -200,7 +200,11 @@ export function parseDateTime(raw: string): CpimDateTime | string {
     off = (oh * 60 + om) * (m[8]!.startsWith('-') ? -1 : 1);
   }
   const frac = m[7] ? Number(`0${m[7]}`) * 1000 : 0;
-  const epochMs = Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59)) + (s === 60 ? 999 : Math.floor(frac)) - off * 60000;
+  const t = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, Math.min(s, 59), 0);
+  const epochMs = t.getTime() + (s === 60 ? 999 : Math.floor(frac)) - off * 60000;
   return { raw, epochMs };
 }
 

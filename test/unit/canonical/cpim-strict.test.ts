@@ -144,4 +144,15 @@ describe('escapes (RFC 3862 2.3)', () => {
     expect(m.imdn.dispositionNotification).toEqual(['positive-delivery', 'negative-delivery']);
     expect(m.imdn.originalTo).toEqual({ name: 'Bob', uri: 'im:bob@example.com' });
   });
+
+  const year99 = new Date(0);
+  year99.setUTCFullYear(99, 0, 1);
+  it.each<[string, number]>([
+    ['0099-01-01T00:00:00Z', year99.getTime()],
+    ['2000-12-13T13:40:00.25-08:00', Date.UTC(2000, 11, 13, 21, 40, 0, 250)],
+    ['2016-12-31T23:59:60Z', Date.UTC(2016, 11, 31, 23, 59, 59, 999)],
+    ['2000-02-29t00:00:00z', Date.UTC(2000, 1, 29)],
+  ])('DateTime %s', (raw, ms) => {
+    expect(parseCpim(msg(`DateTime: ${raw}\r\n`)).dateTime).toEqual({ raw, epochMs: ms });
+  });
 });

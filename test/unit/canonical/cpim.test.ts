@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CPIM_HEADERS_NS, cpimHeaders, parseCpim, serializeCpim } from '../../../canonical/cpim';
-import { parseMimeEntity, splitMultipart } from '../../../canonical/mime';
+import { parseContentType, parseMimeEntity, splitMultipart } from '../../../canonical/mime';
 
 const dir = join(__dirname, '../../fixtures/cpim');
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(dir, name)));
@@ -76,5 +76,11 @@ describe('RFC 3862 section 5 fixtures', () => {
     // The CRLF before "--next" belongs to the delimiter (RFC 2046 5.1.1).
     expect(text(msg.content.body)).toBe('<body>\r\nHere is the text of my message.\r\n</body>');
     expect(text(parts[1]!.bytes)).toBe('Content-Type: application/pkcs7-signature\r\n\r\n(signature stuff)');
+  });
+
+  it('5.2: the example\'s unquoted protocol=application/pkcs7-signature breaks RFC 2045 5.1 ("/" is a tspecial) and is refused by name', () => {
+    const ct = parseMimeEntity(fixture('rfc3862-5.2-multipart-signed.mime')).headers[0]!.value;
+    expect(() => parseContentType(ct)).toThrow(/"\/" in the value of parameter protocol; a value with tspecials must be quoted/);
+    expect(parseContentType(ct.replace('protocol=application/pkcs7-signature', 'protocol="application/pkcs7-signature"')).params.get('protocol')).toBe('application/pkcs7-signature');
   });
 });

@@ -85,6 +85,12 @@ describe('switchboard inspect', () => {
     expect(v.parts[1].mediaType).toBe('application/pkcs7-signature');
   });
 
+  it('the RFC 3862 5.2 example: exit 2, naming the unquoted "/" in protocol and the header\'s line', async () => {
+    const { code, err } = await run([join(fixtures, 'cpim/rfc3862-5.2-multipart-signed.mime')]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/"\/" in the value of parameter protocol.*\(at line 1, byte 0\)\n$/);
+  });
+
   it('a PIDF document: entity, tuples, hash of the whole document', async () => {
     const path = join(fixtures, 'pidf/rfc3863-4.2.2-prefixed.xml');
     const bytes = readFileSync(path);
