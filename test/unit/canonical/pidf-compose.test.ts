@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPidf, composePidf, filterPidf, parsePidf } from '../../../canonical/pidf';
 import { childElements, rawBytes } from '../../../canonical/xml';
@@ -114,5 +114,19 @@ describe('composePidf (RFC 3903 section 3 composition at its simplest)', () => {
   it('composes nothing into an empty document for the entity', () => {
     const out = parsePidf(composePidf('pres:a@b', []));
     expect([out.entity, out.tuples.length, out.notes.length]).toEqual(['pres:a@b', 0, 0]);
+  });
+});
+
+describe('every RFC fixture survives composition and filtering', () => {
+  const files = readdirSync(join(__dirname, '../../fixtures/pidf')).filter((f) => f.endsWith('.xml'));
+  const view = (d: ReturnType<typeof parsePidf>) => ({
+    tuples: d.tuples.map((t) => ({ id: t.id, basic: t.status.basic, contact: t.contact, notes: t.notes, timestamp: t.timestamp, rpid: t.rpid, ext: t.extensions.map((x) => [x.element.ns, x.element.name, dec(x.raw)]), st: t.status.extensions.map((x) => [x.element.ns, x.element.name, x.understood]) })),
+    notes: d.notes, ext: d.extensions.map((x) => [x.element.ns, x.element.name, x.understood]), rpid: d.rpid,
+  });
+  it('has all 13 fixtures', () => expect(files).toHaveLength(13));
+  it.each(files)('%s', (f) => {
+    const doc = fixture(f);
+    expect(view(parsePidf(composePidf(doc.entity, [doc])))).toEqual(view(doc));
+    expect(parsePidf(filterPidf(doc, { hideNotes: true, tuples: doc.tuples.map((t) => t.id) })).tuples.map((t) => t.id)).toEqual(doc.tuples.map((t) => t.id));
   });
 });
