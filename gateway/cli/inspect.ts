@@ -45,8 +45,9 @@ const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').trim();
 async function readFileBounded(path: string, max: number): Promise<Uint8Array> {
   const fh = await open(path, 'r');
   try {
-    // Read at most max + 1 bytes: enough to know the input is too large, whatever the file is.
-    const buf = Buffer.alloc(Math.min(max + 1, Math.max(0, (await fh.stat()).size) + 1 || max + 1));
+    // Read at most max + 1 bytes: enough to know the input is too large, whatever the file is
+    // (stat's size is not used: FIFOs and /proc files report 0).
+    const buf = Buffer.alloc(max + 1);
     let n = 0;
     for (let guard = 0; n < buf.length && guard < 1_000_000; guard++) {
       const { bytesRead } = await fh.read(buf, n, buf.length - n, null);

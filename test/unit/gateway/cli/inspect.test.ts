@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +137,17 @@ describe('switchboard inspect', () => {
     expect(s.code).toBe(2);
     expect(s.err).toBe('switchboard inspect: stdin: input is larger than 1048576 bytes\n');
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('reads a named pipe (stat size 0) completely', async () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const bare = readFileSync(join(fixtures, 'cpim/rfc3862-5.1-bare.cpim'));
+    const writer = writeFile(fifo, bare);
+    const { code, out } = await run([fifo]);
+    await writer;
+    expect(code).toBe(0);
+    expect(JSON.parse(out).contentLength).toBe(125);
   });
 
   it('usage errors, unreadable files, and a stdin that never ends', async () => {
