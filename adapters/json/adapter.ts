@@ -19,7 +19,7 @@ import { adminRoutes } from './routes-admin';
 import { messageRoutes, sendAs } from './routes-messages';
 import { presenceRoutes } from './routes-presence';
 import { StreamHub } from './stream-hub';
-import { DEFAULT_LIMITS, JsonRequestError, parseClientFrame } from './wire';
+import { DEFAULT_LIMITS, JsonRequestError, parseClientFrame, peekRequestId } from './wire';
 
 /** Bound on waiting for in-flight requests at stop. */
 export const DRAIN_TIMEOUT_MS = 10_000;
@@ -116,9 +116,10 @@ export function createJsonAdapter(config: JsonAdapterConfig, ctx: AdapterContext
     ws.on('message', (data: RawData, isBinary: boolean) => {
       void (async () => {
         let requestId: string | undefined;
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
         try {
           if (isBinary) throw new JsonRequestError('bad-request', 'frames are JSON text', 'frame');
-          const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+          requestId = peekRequestId(new Uint8Array(bytes));
           const frame = parseClientFrame(new Uint8Array(bytes), limits);
           requestId = frame.requestId;
           if (frame.type === 'ping') { send({ type: 'pong', ...(requestId ? { requestId } : {}) }); return; }

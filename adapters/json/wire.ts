@@ -344,3 +344,14 @@ export function parseClientFrame(bytes: Uint8Array, limits: JsonLimits): ClientF
   delete rest.type; delete rest.requestId;
   return { type: 'message', requestId: requestId as string, message: parseMessageRequest(rest, limits.maxBytes) };
 }
+
+/** The requestId of a frame that failed validation, when one can be read, so the error frame names it. */
+export function peekRequestId(bytes: Uint8Array): string | undefined {
+  try {
+    const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, 1_048_576))) as unknown;
+    const id = typeof v === 'object' && v !== null ? (v as Record<string, unknown>).requestId : undefined;
+    return typeof id === 'string' && CLIENT_ID.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
