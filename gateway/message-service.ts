@@ -1,0 +1,67 @@
+/**
+ * Duplicate suppression for messages (RFC 2779 5.4.2: "If M is delivered, B MUST receive the
+ * message only once."). The first instance to claim a message id delivers it and records the
+ * outcome; a retry, or a copy seen by another instance, gets that first outcome instead of a
+ * second delivery.
+ */
+import type { Outcome } from '../canonical/operations';
+import type { Store } from './store/store';
+
+/** Poll cadence while a duplicate waits for the first copy's outcome. */
+const PENDING_POLL_MS = 50;
+
+export interface OnceResult {
+  readonly outcome: Outcome;
+  /** true when this copy was suppressed and the outcome is the first copy's. */
+  readonly duplicate: boolean;
+}
+
+/** The dedupe key: a message id is only unique per sender and recipient (XMPP ids are not global). */
+export function dedupeKey(from: string, to: string, messageId: string): string {
+  return `${from} ${to} ${messageId}`;
+}
+
+function readOutcome(s: string): Outcome | undefined {
+  try {
+    const o = JSON.parse(s) as unknown;
+    if (typeof o === 'object' && o !== null && 'status' in o) {
+      const st = (o as { status: unknown }).status;
+      if (st === 'delivered' || st === 'failed' || st === 'indeterminate') return o as Outcome;
+    }
+  } catch { /* tolerant reader: fall through */ }
+  return undefined;
+}
+
+/**
+ * Runs `deliver` at most once per key among every instance sharing the store. A copy that arrives
+ * while the first is in flight waits (bounded by waitMs) for the first outcome; if none comes in
+ * time it is reported indeterminate, never delivered twice.
+ */
+export async function deliverOnce(
+  store: Store, key: string, ttlSeconds: number, waitMs: number, deliver: () => Promise<Outcome>,
+): Promise<OnceResult> {
+  const claim = await store.claimMessage(key, ttlSeconds);
+  if (claim.claimed) {
+    const outcome = await deliver();
+    await store.recordOutcome(key, JSON.stringify(outcome));
+    return { outcome, duplicate: false };
+  }
+  let stored = claim.outcome;
+  const deadline = Date.now() + waitMs;
+  while (stored === undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, PENDING_POLL_MS));
+    const again = await store.claimMessage(key, ttlSeconds);
+    if (again.claimed) {
+      // The first claim expired meanwhile: this copy is the only live one now.
+      const outcome = await deliver();
+      await store.recordOutcome(key, JSON.stringify(outcome));
+      return { outcome, duplicate: false };
+    }
+    stored = again.outcome;
+  }
+  const outcome = stored === undefined ? undefined : readOutcome(stored);
+  return {
+    outcome: outcome ?? { status: 'indeterminate', reason: 'a copy of this message is still in flight' },
+    duplicate: true,
+  };
+}
