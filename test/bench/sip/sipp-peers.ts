@@ -1,0 +1,63 @@
+/**
+ * SIPp as a flow Sender (one UAC run per step: -r rate -m count) reporting what it created,
+ * completed and failed from its -trace_stat file. Runs with TZ=UTC so that the [timestamp] it
+ * writes into each body reads back as UTC.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Sender } from '../flow';
+import { freePort } from '../ports';
+import { startChild, stopChild } from '../proc';
+import { sippScenario } from '../paths';
+
+export interface SippUacOptions {
+  readonly scenario: string;
+  /** host:port of the gateway. */
+  readonly remote: string;
+  readonly to: string;
+  readonly from: string;
+  readonly transport?: 'u1' | 't1';
+}
+
+/** Last row of a SIPp -trace_stat CSV as name -> value. */
+export function lastStats(csv: string): Record<string, string> {
+  const lines = csv.split('\n').filter((l) => l.trim() !== '');
+  const head = lines[0]?.split(';') ?? [];
+  const last = lines[lines.length - 1]?.split(';') ?? [];
+  const out: Record<string, string> = {};
+  head.forEach((h, i) => { out[h] = last[i] ?? ''; });
+  return out;
+}
+
+export function sippUacSender(o: SippUacOptions): Sender {
+  return {
+    send: async (step, rate, count, limitMs) => {
+      const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sipp-'));
+      const port = await freePort(true);
+      const statFile = join(dir, 'stat.csv');
+      const args = [
+        o.remote, '-sf', sippScenario(o.scenario), '-i', '127.0.0.1', '-p', String(port), '-t', o.transport ?? 'u1',
+        '-r', String(rate), '-rp', '1000', '-m', String(count), '-l', String(Math.max(100, rate * 4)),
+        '-nostdin', '-bind_local', '-timeout', `${Math.ceil(limitMs / 1000)}s`, '-recv_timeout', '8000',
+        '-trace_stat', '-stf', statFile, '-fd', '3600',
+        '-key', 'step', String(step), '-key', 'to', o.to, '-key', 'from', o.from,
+      ];
+      const firstAt = Date.now();
+      const child = await startChild(`sipp-uac(step ${step})`, 'sipp', args, { cwd: dir, env: { ...process.env, TZ: 'UTC' } });
+      const killer = setTimeout(() => { void stopChild(child); }, limitMs + 15_000);
+      const code = await child.exited;
+      clearTimeout(killer);
+      let st: Record<string, string> = {};
+      try { st = lastStats(readFileSync(statFile, 'latin1')); } catch { /* reported below */ }
+      rmSync(dir, { recursive: true, force: true });
+      const created = Number(st['TotalCallCreated']);
+      if (!Number.isFinite(created)) throw new Error(`sipp wrote no statistics (exit ${code}): ${child.output().slice(-800)}`);
+      const ok = Number(st['SuccessfulCall(C)'] ?? 0);
+      const failed = Number(st['FailedCall(C)'] ?? 0);
+      const retrans = Number(st['Retransmissions(C)'] ?? 0);
+      const note = [failed ? `${failed} SIP transactions failed` : '', retrans ? `${retrans} retransmissions` : '', ok + failed < created ? `${created - ok - failed} unanswered` : ''].filter(Boolean).join(', ');
+      return { sent: created, firstAt, ...(note ? { note } : {}) };
+    },
+  };
+}
