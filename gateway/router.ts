@@ -38,7 +38,8 @@ export function domainTable(domains: Readonly<Record<string, Protocol>>): (domai
   return (domain) => m.get(domain.toLowerCase());
 }
 
-const TIMED_OUT = Symbol('timed out');
+/** What withTimeout resolves to when the timer wins. */
+export const TIMED_OUT = Symbol('timed out');
 
 /** Races a promise against a timer; the timer never outlives the race. */
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
@@ -49,7 +50,6 @@ export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typ
     clearTimeout(timer);
   }
 }
-withTimeout.TIMED_OUT = TIMED_OUT;
 
 /** An adapter's exception as an outcome: our own errors keep their code, others are remote errors. */
 export function outcomeOfError(err: unknown): Outcome {
