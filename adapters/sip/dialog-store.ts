@@ -45,6 +45,8 @@ export interface SubscriberDialog {
   readonly presentity: Address;
   expiresAt: number;
   duration: number;
+  /** Unsubscribed (Expires: 0 sent); waiting only for the final NOTIFY. */
+  ending?: boolean;
 }
 
 export class DialogStore {

@@ -73,7 +73,7 @@ export class PresenceNotifier {
     const first: NotifyOp = {
       kind: 'notify', transactionId: origin.transactionId, subscriptionId: d.id, watcher: d.watcher, presentity: d.presentity,
       ...(result.presence ? { presence: result.presence } : {}), state,
-      ...(granted > 0 ? { expires: granted } : { reason: 'timeout' as const }),
+      ...(granted > 0 ? { expires: granted } : {}),
       maxForwards: 70, trace: [],
     };
     void this.sendNotify(first).catch((e) => stack.log.debug({ err: e }, 'sip initial NOTIFY failed'));

@@ -28,8 +28,10 @@ export class PresenceSubscriber {
     if (op.duration === 0) {
       if (!existing) return { outcome: { status: 'delivered' }, state: 'terminated', expires: 0 };
       this.clearTimer(existing.id);
+      // Kept (briefly, by its store TTL) so the final NOTIFY of RFC 6665 4.1.2.3 is answered 200.
+      existing.ending = true;
+      existing.expiresAt = Date.now();
       const r = await this.send(existing, 0, op.trace);
-      await this.dialogs.deleteSubscriber(existing);
       return { outcome: this.outcomeOf(r), subscriptionId: existing.id, state: 'terminated', expires: 0 };
     }
     const d: SubscriberDialog = existing ?? {
@@ -127,6 +129,12 @@ export class PresenceSubscriber {
     if (req.event?.type !== 'presence') { reply(489, 'Bad Event', [['Allow-Events', 'presence']]); return; }
     const ss = req.subscriptionState;
     if (!ss) { reply(400, 'Missing Subscription-State header field'); return; }
+    if (d.ending) {
+      // The watcher already left: acknowledge the notifier's last word without passing it on.
+      if (ss.state === 'terminated') await this.dialogs.deleteSubscriber(d);
+      reply(200, 'OK');
+      return;
+    }
     const state: SubscriptionState = ss.state === 'active' || ss.state === 'pending' ? ss.state : 'terminated';
     d.remoteTag ??= req.from.params.tag;
     if (req.contact?.[0] && !req.contact[0].star) d.remoteTarget = req.contact[0].uri;

@@ -20,6 +20,8 @@ export interface PeerResult {
   readonly stderr: string;
   /** SIPp: the -trace_msg message log (every message sent and received). */
   readonly messages: string;
+  /** SIPp: its error log (unexpected messages, failed actions); empty when the run was clean. */
+  readonly errors: string;
   readonly timedOut: boolean;
 }
 
@@ -70,9 +72,10 @@ export function startSipp(o: SippOptions): { done: Promise<PeerResult>; pid: num
       clearTimeout(killer);
       let messages = '';
       try { messages = readFileSync(msgFile, 'latin1'); } catch { /* none written */ }
-      try { for (const f of readdirSync(dir)) if (f.endsWith('errors.log')) stderr += readFileSync(join(dir, f), 'latin1'); } catch { /* none */ }
+      let errors = '';
+      try { for (const f of readdirSync(dir)) if (f.endsWith('errors.log')) errors += readFileSync(join(dir, f), 'latin1'); } catch { /* none */ }
       rmSync(dir, { recursive: true, force: true });
-      resolve({ code, stdout, stderr, messages, timedOut });
+      resolve({ code, stdout, stderr, messages, errors, timedOut });
     });
   });
   return { done, pid: child.pid };
@@ -93,7 +96,7 @@ export function runSipsak(args: readonly string[], timeoutMs = 15_000): Promise<
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('latin1'); });
     const killer = setTimeout(() => { timedOut = true; if (child.pid) process.kill(child.pid, 'SIGKILL'); }, timeoutMs);
     child.once('error', (e) => { clearTimeout(killer); reject(new Error(`sipsak could not run: ${e.message}`)); });
-    child.once('exit', (code) => { clearTimeout(killer); resolve({ code, stdout, stderr, messages: '', timedOut }); });
+    child.once('exit', (code) => { clearTimeout(killer); resolve({ code, stdout, stderr, messages: '', errors: '', timedOut }); });
   });
 }
 

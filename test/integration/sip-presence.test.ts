@@ -1,0 +1,104 @@
+/**
+ * SIP presence through the adapter with real SIPp peers and a recording gateway context:
+ * PUBLISH (RFC 3903), the notifier role (SUBSCRIBE from SIP watchers, NOTIFY on change, refresh,
+ * 423, end), and the subscriber role (SUBSCRIBE into the SIP island, NOTIFY taken, unsubscribe).
+ */
+import { createSipAdapterWith } from '../../adapters/sip';
+import type { Adapter } from '../../canonical/adapter';
+import type { PublishOp } from '../../canonical/operations';
+import type { GatewayConfig } from '../../gateway/config/types';
+import { freeUdpPortHere, recordingContext, runSipp, startSipp, type RecordingContext } from '../support/sipp';
+
+type Local = { udp?: { port: number }; tcp?: { port: number } };
+const PIDF = (note: string): Buffer => Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:alice@api.example.test"><tuple id="j"><status><basic>open</basic></status><note>${note}</note></tuple></presence>\n`);
+
+function configFor(outboundProxy?: string): GatewayConfig {
+  return {
+    gateway: { id: 'gw.test', maxForwards: 70, messageTimeoutMs: 5000, dedupeTtlSeconds: 60 },
+    store: { kind: 'memory' }, domains: {},
+    presence: { defaultExpires: 3600, minExpires: 60, maxExpires: 7200 },
+    log: { level: 'silent' },
+    sip: { domain: 'sip.example.test', listen: { udp: '127.0.0.1:0' }, ...(outboundProxy ? { outboundProxy } : {}) },
+  };
+}
+
+describe('SIP presence with real SIPp', () => {
+  let ctx: RecordingContext;
+  let adapter: Adapter & { local: Local };
+  afterEach(async () => { await adapter.stop(); });
+
+  it('PUBLISH: 423, initial with SIP-ETag, refresh, modify, remove, unknown etag 412', async () => {
+    ctx = recordingContext();
+    const live = new Set<string>();
+    let n = 0;
+    ctx.publishResult = (op: PublishOp) => {
+      if (op.etag !== undefined && !live.has(op.etag)) return { outcome: { status: 'failed', code: 'conditional-request-failed' } };
+      if (op.etag) live.delete(op.etag);
+      if (op.expires === 0) return { outcome: { status: 'delivered' }, expires: 0 };
+      const etag = `etag-${++n}`;
+      live.add(etag);
+      return { outcome: { status: 'delivered' }, etag, expires: op.expires };
+    };
+    adapter = createSipAdapterWith(configFor(), ctx) as typeof adapter;
+    await adapter.start();
+    const r = await runSipp({ scenario: 'publish-uac.xml', remote: `127.0.0.1:${adapter.local.udp!.port}`, localPort: await freeUdpPortHere(), keys: { pres: 'dave@sip.example.test', note: 'hello from SIPp' } });
+    expect(r.errors).toBe('');
+    expect(r.code).toBe(0);
+    const ops = ctx.publishes;
+    expect(ops).toHaveLength(5);
+    expect(ops[0]).toMatchObject({ presentity: { local: 'dave', domain: 'sip.example.test' }, expires: 120 });
+    expect(ops[0]!.etag).toBeUndefined();
+    expect(Buffer.from(ops[0]!.document!.bytes).toString()).toContain('<note>hello from SIPp</note>');
+    expect(ops[1]).toMatchObject({ etag: 'etag-1', expires: 120 });
+    expect(ops[1]!.document).toBeUndefined();
+    expect(ops[2]).toMatchObject({ etag: 'etag-2' });
+    expect(Buffer.from(ops[2]!.document!.bytes).toString()).toContain('<basic>closed</basic>');
+    expect(ops[3]).toMatchObject({ etag: 'etag-3', expires: 0 });
+    expect(ops[4]).toMatchObject({ etag: 'no-such-etag-0' });
+  });
+
+  it('notifier: 423, 200 with immediate NOTIFY, NOTIFY on change, refresh, Expires 0 with terminating NOTIFY', async () => {
+    ctx = recordingContext();
+    ctx.subscribeResult = (op) => ({ outcome: { status: 'delivered' }, subscriptionId: 'sub-42', state: 'active', expires: op.duration, presence: { type: 'application/pidf+xml', bytes: PIDF('first') } });
+    adapter = createSipAdapterWith(configFor(), ctx) as typeof adapter;
+    await adapter.start();
+    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${adapter.local.udp!.port}`, localPort: await freeUdpPortHere(), keys: { pres: 'alice@api.example.test', watcher: 'bob@sip.example.test', expires: '120' } });
+    await ctx.waitFor(ctx.subscribes, (s) => s.duration === 120).catch(async (e) => { const r = await sipp.done; throw new Error(e.message + r.messages + r.errors + r.stdout.slice(-1500)); });
+    await new Promise((r) => setTimeout(r, 200));
+    const changed = PIDF('changed by the gateway');
+    const outcome = await adapter.sendNotify({ kind: 'notify', transactionId: 't', subscriptionId: 'sub-42', watcher: { local: 'bob', domain: 'sip.example.test' }, presentity: { local: 'alice', domain: 'api.example.test' }, presence: { type: 'application/pidf+xml', bytes: changed }, state: 'active', maxForwards: 70, trace: [] });
+    expect(outcome).toEqual({ status: 'delivered' });
+    const r = await sipp.done;
+    expect(r.errors).toBe('');
+    expect(r.code).toBe(0);
+    expect(ctx.subscribes.map((s) => s.duration)).toEqual([120, 120, 0]);
+    expect(ctx.subscribes[0]).toMatchObject({ watcher: { local: 'bob', domain: 'sip.example.test' }, presentity: { local: 'alice', domain: 'api.example.test' } });
+    expect(ctx.subscribes[1]!.subscriptionId).toBe('sub-42');
+    // The NOTIFY carried the document's exact bytes.
+    expect(r.messages).toContain('<note>changed by the gateway</note>');
+    expect(r.messages).toMatch(/Subscription-State: terminated\r?\n/);
+    // After the end, the dialog is gone: a NOTIFY for it is refused.
+    const after = await adapter.sendNotify({ kind: 'notify', transactionId: 't', subscriptionId: 'sub-42', watcher: { local: 'bob', domain: 'sip.example.test' }, presentity: { local: 'alice', domain: 'api.example.test' }, state: 'active', maxForwards: 70, trace: [] });
+    expect(after).toMatchObject({ status: 'failed', code: 'subscription-gone' });
+  });
+
+  it('subscriber: SUBSCRIBE into the SIP island, NOTIFY passed to the gateway, unsubscribe', async () => {
+    ctx = recordingContext();
+    const uasPort = await freeUdpPortHere();
+    adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx) as typeof adapter;
+    await adapter.start();
+    const uas = startSipp({ scenario: 'subscribe-uas.xml', localPort: uasPort, keys: { pres: 'dave@sip.example.test' } });
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, subscriptionId: 'w-1', maxForwards: 70, trace: [] });
+    expect(res).toMatchObject({ outcome: { status: 'delivered' }, subscriptionId: 'w-1', state: 'active', expires: 120 });
+    const n = await ctx.waitFor(ctx.notifies, () => true).catch(async (e) => { const r = await uas.done; throw new Error(e.message + r.messages + r.errors); });
+    expect(n).toMatchObject({ subscriptionId: 'w-1', state: 'active', expires: 120, watcher: { local: 'erin' }, presentity: { local: 'dave' } });
+    expect(Buffer.from(n.presence!.bytes).toString()).toContain('<note>on the SIP side</note>');
+    const end = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't2', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 0, subscriptionId: 'w-1', maxForwards: 70, trace: [] });
+    expect(end).toMatchObject({ outcome: { status: 'delivered' }, state: 'terminated' });
+    const r = await uas.done;
+    expect(r.errors).toBe('');
+    expect(r.code).toBe(0);
+    expect(ctx.notifies).toHaveLength(1);
+  });
+});
