@@ -89,12 +89,12 @@ describe('SIP presence with real SIPp', () => {
     await adapter.start();
     const uas = startSipp({ scenario: 'subscribe-uas.xml', localPort: uasPort, keys: { pres: 'dave@sip.example.test' } });
     await new Promise((r) => setTimeout(r, 300));
-    const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, subscriptionId: 'w-1', maxForwards: 70, trace: [] });
+    const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, subscriptionId: 'w-1', maxForwards: 70, trace: [], source: { protocol: 'json' } });
     expect(res).toMatchObject({ outcome: { status: 'delivered' }, subscriptionId: 'w-1', state: 'active', expires: 120 });
     const n = await ctx.waitFor(ctx.notifies, () => true).catch(async (e) => { const r = await uas.done; throw new Error(e.message + r.messages + r.errors); });
     expect(n).toMatchObject({ subscriptionId: 'w-1', state: 'active', expires: 120, watcher: { local: 'erin' }, presentity: { local: 'dave' } });
     expect(Buffer.from(n.presence!.bytes).toString()).toContain('<note>on the SIP side</note>');
-    const end = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't2', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 0, subscriptionId: 'w-1', maxForwards: 70, trace: [] });
+    const end = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't2', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 0, subscriptionId: 'w-1', maxForwards: 70, trace: [], source: { protocol: 'json' } });
     expect(end).toMatchObject({ outcome: { status: 'delivered' }, state: 'terminated' });
     const r = await uas.done;
     expect(r.errors).toBe('');
