@@ -10,7 +10,10 @@ import { gitCommit, machineInfo } from './machine';
 import { repoRoot } from './paths';
 import { killAllSync, stopAll } from './proc';
 import { checkTargets, renderReport } from './report';
+import { runJsonToSip } from './scenarios/json-to-sip';
+import { runJsonToXmpp } from './scenarios/json-to-xmpp';
 import { runSipToXmpp } from './scenarios/sip-to-xmpp';
+import { runXmppToSip } from './scenarios/xmpp-to-sip';
 import { runState } from './scenarios/state';
 import type { BenchOptions, BenchReport, ScenarioResult } from './types';
 
@@ -20,6 +23,9 @@ type Runner = (o: BenchOptions, profDir: string) => Promise<ScenarioResult>;
 export const SCENARIOS: Readonly<Record<string, Runner>> = {
   state: (o) => runState(o),
   'sip-to-xmpp': runSipToXmpp,
+  'xmpp-to-sip': runXmppToSip,
+  'json-to-sip': runJsonToSip,
+  'json-to-xmpp': runJsonToXmpp,
 };
 
 export async function runBench(o: BenchOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<BenchReport> {

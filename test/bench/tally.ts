@@ -21,10 +21,13 @@ export interface StepTally {
 
 /**
  * Send time in epoch microseconds: digits are epoch microseconds (Node senders); SIPp's
- * [timestamp] is "YYYY-MM-DD HH:MM:SS.uuuuuu" in local time (the bench runs SIPp with TZ=UTC).
+ * [timestamp] is "YYYY-MM-DD<TAB>HH:MM:SS.uuuuuu<TAB>EPOCH.uuuuuu" (the epoch part is read), or
+ * without the epoch part, local time (the bench runs SIPp with TZ=UTC).
  */
 export function parseStamp(s: string): number | undefined {
   if (/^\d+$/.test(s)) return Number(s);
+  const e = /(\d{9,})\.(\d{6})\s*$/.exec(s);
+  if (e) return Number(e[1]) * 1_000_000 + Number(e[2]);
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T\t](\d{2}):(\d{2}):(\d{2})\.(\d{6})$/.exec(s);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, se, us] = m.map(Number) as [number, number, number, number, number, number, number, number];

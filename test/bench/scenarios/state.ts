@@ -53,8 +53,8 @@ export async function runState(o: BenchOptions): Promise<ScenarioResult> {
       while (next < n && performance.now() - start < limitMs) {
         const i = next++;
         const rec: SubscriptionRecord = {
-          // 128-bit random ids, as base64url (22 characters).
-          id: randomBytes(16).toString('base64url'),
+          // The presence service's id form (gateway/presence-subscriptions.ts): 96 random bits, base64url.
+          id: randomBytes(12).toString('base64url'),
           watcher: `w${i % groups}@api.example.test`,
           presentity: `p${(i + Math.floor(i / groups)) % groups}@example.test`,
           watcherProtocol: PROTOCOLS[i % 3] as (typeof PROTOCOLS)[number],

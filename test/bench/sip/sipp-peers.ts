@@ -3,12 +3,13 @@
  * completed and failed from its -trace_stat file. Runs with TZ=UTC so that the [timestamp] it
  * writes into each body reads back as UTC.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Sender } from '../flow';
+import type { Receiver, Sender } from '../flow';
 import { freePort } from '../ports';
-import { startChild, stopChild } from '../proc';
+import { sleep, startChild, stopChild } from '../proc';
+import { parseStamp, Tally } from '../tally';
 import { sippScenario } from '../paths';
 
 export interface SippUacOptions {
@@ -59,5 +60,53 @@ export function sippUacSender(o: SippUacOptions): Sender {
       const note = [failed ? `${failed} SIP transactions failed` : '', retrans ? `${retrans} retransmissions` : '', ok + failed < created ? `${created - ok - failed} unanswered` : ''].filter(Boolean).join(', ');
       return { sent: created, firstAt, ...(note ? { note } : {}) };
     },
+  };
+}
+
+/** Bound on the sink log read per poll. */
+const MAX_READ = 64 * 1024 * 1024;
+
+/**
+ * SIPp as the SIP sink (UAS answering 200 to MESSAGE) for the whole scenario: one process, one
+ * -trace_logs line per request ("sbb;step;seq;sent; <receive timestamp>"), tailed by offset.
+ */
+export async function startSippSink(port: number, limitSec: number): Promise<Receiver & { stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sink-'));
+  const logFile = join(dir, 'sink.log');
+  const child = await startChild('sipp-sink', 'sipp', [
+    '-sf', sippScenario('bench-message-uas.xml'), '-i', '127.0.0.1', '-p', String(port), '-t', 'u1',
+    '-m', '100000000', '-nostdin', '-bind_local', '-timeout', `${limitSec}s`, '-trace_logs', '-log_file', logFile,
+  ], { cwd: dir, env: { ...process.env, TZ: 'UTC' } });
+  const tally = new Tally();
+  let offset = 0;
+  let partial = '';
+  const poll = (): void => {
+    let fd: number;
+    try { fd = openSync(logFile, 'r'); } catch { return; }
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size - offset, MAX_READ);
+      if (len <= 0) return;
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, offset);
+      offset += len;
+      const text = partial + buf.toString('latin1');
+      const nl = text.lastIndexOf('\n');
+      partial = text.slice(nl + 1);
+      for (const line of text.slice(0, nl).split('\n')) {
+        const m = /^sbb;(\d+);(\d+);([^;]+);\s+(.*)$/.exec(line);
+        if (!m) continue;
+        const at = parseStamp(m[4] as string);
+        if (at !== undefined) tally.add(Number(m[1]), Number(m[2]), m[3] as string, at);
+      }
+    } finally { closeSync(fd); }
+  };
+  await sleep(300);
+  if (child.proc.exitCode !== null) throw new Error(`sipp sink exited: ${child.output().slice(-800)}`);
+  return {
+    pid: child.pid,
+    count: async (step) => { poll(); return tally.count(step); },
+    take: async (step) => { poll(); return tally.take(step); },
+    stop: async () => { await stopChild(child); rmSync(dir, { recursive: true, force: true }); },
   };
 }
