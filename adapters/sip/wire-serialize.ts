@@ -52,9 +52,10 @@ export function buildResponse(
 function withReceived(via: string, r: { address: string; port: number }): string {
   // The first value of a comma-combined Via is the topmost.
   const comma = firstTopLevelComma(via);
-  const first = comma >= 0 ? via.slice(0, comma) : via;
-  const rest = comma >= 0 ? via.slice(comma) : '';
-  let out = first;
+  const head = comma >= 0 ? via.slice(0, comma) : via;
+  const trailing = /[ \t]*$/.exec(head)?.[0] ?? '';
+  const rest = trailing + (comma >= 0 ? via.slice(comma) : '');
+  let out = head.slice(0, head.length - trailing.length);
   if (/;\s*rport(?=\s*(;|$))/i.test(out)) out = out.replace(/;\s*rport(?=\s*(;|$))/i, `;rport=${r.port}`);
   if (!/;\s*received\s*=/i.test(out)) out += `;received=${r.address}`;
   return out + rest;
