@@ -10,6 +10,7 @@ import { gitCommit, machineInfo } from './machine';
 import { repoRoot } from './paths';
 import { killAllSync, stopAll } from './proc';
 import { checkTargets, renderReport } from './report';
+import { runFanout } from './scenarios/fanout';
 import { runJsonToSip } from './scenarios/json-to-sip';
 import { runJsonToXmpp } from './scenarios/json-to-xmpp';
 import { runSipToXmpp } from './scenarios/sip-to-xmpp';
@@ -26,6 +27,7 @@ export const SCENARIOS: Readonly<Record<string, Runner>> = {
   'xmpp-to-sip': runXmppToSip,
   'json-to-sip': runJsonToSip,
   'json-to-xmpp': runJsonToXmpp,
+  fanout: runFanout,
 };
 
 export async function runBench(o: BenchOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<BenchReport> {

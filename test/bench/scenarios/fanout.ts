@@ -1,0 +1,149 @@
+/**
+ * Presence fan-out: N JSON watchers (each its own account, WebSocket stream and subscription)
+ * watch one presentity; one PUT /v1/presence; the time from the publish until the last watcher
+ * holds the new document, and notifications per second.
+ * Baseline: the same watchers process on a bare `ws` server that sends one frame to every
+ * socket: the cost of the fan-out itself in Node, without the gateway.
+ *
+ * SIP and XMPP watchers are not part of this scenario yet (see the run's note and the report).
+ */
+import http from 'node:http';
+import { join } from 'node:path';
+import { forkPeer, type Peer } from '../child-ipc';
+import { ADMIN_TOKEN, type GatewayChild, startGateway } from '../gateway';
+import { startBenchRedis } from '../peers/redis';
+import { freePort } from '../ports';
+import { cpuMicros, stopChild } from '../proc';
+import { FIG } from '../report';
+import { round } from '../stats';
+import { type BenchOptions, figure, type Figure, type ScenarioResult } from '../types';
+import { watcherAccount } from '../json/watcher-names';
+import { nowMicros } from '../xmpp/raw-stream';
+import { BENCH } from './common';
+
+const PRESENTITY = `pres@${BENCH.jsonDomain}`;
+const PRESENTITY_TOKEN = 'bench-presentity-token-0123456789';
+const FANOUT_WAIT_MS = 30_000;
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+
+function request(method: string, url: string, token: string, type: string, body: string | Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(body);
+    const req = http.request(url, { method, agent, headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': data.length }, timeout: 30_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { if (text.length < 4096) text += d; });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.once('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.once('error', reject);
+    req.end(data);
+  });
+}
+
+const pidf = (marker: string): string =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:${PRESENTITY}">\n` +
+  `<tuple id="t1"><status><basic>open</basic></status><note>${marker}</note></tuple>\n</presence>\n`;
+
+async function createAccounts(url: string, list: ReadonlyArray<[string, string]>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < list.length) {
+      const [address, token] = list[next++] as [string, string];
+      const r = await request('POST', `${url}/v1/admin/accounts`, ADMIN_TOKEN, 'application/json', JSON.stringify({ address, token }));
+      if (r.status !== 201) throw new Error(`creating account ${address}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+    }
+  }));
+}
+
+interface WaitResult { received: number; firstMicros: number | null; lastMicros: number | null; frames: number }
+
+export async function runFanout(o: BenchOptions, profDir: string): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  const n = o.watchers;
+  const figures: Figure[] = [];
+  const watchers = Array.from({ length: n }, (_, i) => watcherAccount(i, BENCH.jsonDomain));
+  let error: string | undefined;
+  let gw: GatewayChild | undefined;
+  let profiles: string[] = [];
+  const peers: Peer[] = [];
+  let baseMs: number | null = null;
+  let baseReceived = 0;
+  let g: { received: number; lastMs: number | null; firstMs: number | null; answeredMs: number; cpuPer: number | null; accRate: number; subRate: number } | undefined;
+  const redis = await startBenchRedis();
+  try {
+    // Baseline first: bare ws broadcast to the same number of sockets.
+    try {
+      const port = await freePort();
+      const bcast = await forkPeer('ws-broadcast', join(__dirname, '..', 'json', 'broadcast-child.js'), { port });
+      peers.push(bcast);
+      const bw = await forkPeer('baseline-watchers', join(__dirname, '..', 'json', 'watchers-child.js'), { url: `http://127.0.0.1:${port}`, count: n, domain: BENCH.jsonDomain, concurrency: 200 }, 120_000);
+      peers.push(bw);
+      const marker = `fan-base-${Date.now()}`;
+      await bw.request('arm', marker, 5000);
+      const frame = JSON.stringify({ type: 'presence', presentity: PRESENTITY, state: 'active', presence: { contentType: 'application/pidf+xml', pidf: Buffer.from(pidf(marker)).toString('base64') } });
+      const sentAt = nowMicros();
+      await bcast.request('broadcast', frame, 30_000);
+      const r = await bw.request<WaitResult>('wait', { timeoutMs: FANOUT_WAIT_MS }, FANOUT_WAIT_MS + 5000);
+      baseReceived = r.received;
+      baseMs = r.lastMicros !== null ? round((r.lastMicros - sentAt) / 1000, 1) : null;
+      for (const p of peers.splice(0)) await stopChild(p.child);
+    } catch (err) {
+      error = `baseline: ${(err as Error).message.split('\n')[0]}`;
+    }
+
+    gw = await startGateway({
+      name: 'gateway(fanout)', jsonPort: await freePort(), ...(o.cpuProf ? { cpuProfDir: profDir } : {}),
+      config: {
+        gateway: { id: BENCH.gatewayId }, store: { kind: 'redis', url: redis.url },
+        domains: { [BENCH.jsonDomain]: 'json' }, log: { level: o.logLevel },
+        json: { accounts: [{ address: PRESENTITY, token: PRESENTITY_TOKEN }] },
+      },
+    });
+    const tAcc = performance.now();
+    await createAccounts(gw.jsonUrl, watchers);
+    const accSecs = (performance.now() - tAcc) / 1000;
+    const tSub = performance.now();
+    const w = await forkPeer('gateway-watchers', join(__dirname, '..', 'json', 'watchers-child.js'), { url: gw.jsonUrl, count: n, domain: BENCH.jsonDomain, presentity: PRESENTITY, concurrency: 100 }, 300_000);
+    peers.push(w);
+    const subSecs = (performance.now() - tSub) / 1000;
+    const info = await w.request<{ connected: number; subscribed: number; failures: Record<string, number> }>('info', null, 5000);
+    if (info.subscribed < n) error = [error, `only ${info.subscribed} of ${n} subscriptions accepted: ${JSON.stringify(info.failures)}`].filter(Boolean).join('; ');
+    const marker = `fan-gw-${Date.now()}`;
+    await w.request('arm', marker, 5000);
+    const cpu0 = cpuMicros(gw.child.pid);
+    const sentAt = nowMicros();
+    const pub = await request('PUT', `${gw.jsonUrl}/v1/presence`, PRESENTITY_TOKEN, 'application/pidf+xml', pidf(marker));
+    const answeredMs = (nowMicros() - sentAt) / 1000;
+    if (pub.status !== 200) throw new Error(`publish: HTTP ${pub.status} ${pub.text.slice(0, 300)}`);
+    const r = await w.request<WaitResult>('wait', { timeoutMs: FANOUT_WAIT_MS }, FANOUT_WAIT_MS + 5000);
+    const cpu1 = cpuMicros(gw.child.pid);
+    g = {
+      received: r.received, lastMs: r.lastMicros !== null ? round((r.lastMicros - sentAt) / 1000, 1) : null,
+      firstMs: r.firstMicros !== null ? round((r.firstMicros - sentAt) / 1000, 1) : null,
+      answeredMs: round(answeredMs, 1), cpuPer: r.received ? round((cpu1 - cpu0) / r.received, 1) : null,
+      accRate: round(n / accSecs, 0), subRate: round(n / subSecs, 0),
+    };
+  } catch (err) {
+    error = [error, (err as Error).message.split('\n')[0]].filter(Boolean).join('; ');
+  } finally {
+    for (const p of peers) await stopChild(p.child);
+    if (gw) profiles = await gw.stop().catch(() => []);
+    await redis.stop();
+  }
+  const all = g !== undefined && g.received === n;
+  figures.push(figure('watchers (JSON over WebSocket)', 'count', n));
+  figures.push(figure('notifications received', 'count', g?.received, baseReceived, g && g.received < n ? `${n - g.received} watchers got nothing within ${FANOUT_WAIT_MS / 1000} s` : undefined));
+  figures.push(figure(FIG.fanoutLast, 'ms', all ? g?.lastMs : null, baseMs, 'from the publish request to the last watcher; baseline: bare ws broadcast'));
+  figures.push(figure('first notification', 'ms', g?.firstMs));
+  figures.push(figure('notifications per second', 'notif/s', g?.lastMs ? round(g.received / (g.lastMs / 1000), 0) : null, baseMs ? round(baseReceived / (baseMs / 1000), 0) : null));
+  figures.push(figure('publish answered after', 'ms', g?.answeredMs));
+  figures.push(figure('gateway CPU per notification', 'us', g?.cpuPer));
+  figures.push(figure('account creation rate (admin API)', 'accounts/s', g?.accRate));
+  figures.push(figure('connect + subscribe rate', 'watchers/s', g?.subRate));
+  return {
+    name: 'fanout', title: `one publish to ${n} JSON watchers (WebSocket); SIP/XMPP watchers not included`,
+    ok: error === undefined, ...(error ? { error } : {}), durationMs: Date.now() - t0, figures, ...(profiles.length ? { profiles } : {}),
+  };
+}
