@@ -10,7 +10,8 @@ import { resolveTarget } from './resolve';
 import { ClientTransactions, ServerTransactions, type ClientResult } from './transactions';
 import { SipTransport, type Remote, type TransportEvents, type TransportName } from './transport';
 import { buildRequest, buildResponse, MAGIC_COOKIE, randomToken, type HeaderPair, type RequestSpec } from './wire-serialize';
-import type { SipMessage } from './wire-message';
+import { headerValues, type SipMessage } from './wire-message';
+import { digestAuthorization, parseChallenge } from './digest';
 
 export const USER_AGENT = 'Switchboard';
 
@@ -73,10 +74,22 @@ export class SipStack {
     } catch (e) {
       return { kind: 'transport-error', message: e instanceof Error ? e.message : String(e) };
     }
-    const branch = this.branchPrefix + randomToken(8);
-    const l = this.local(target.transport);
-    const bytes = buildRequest({ ...spec, via: { transport: target.transport, host: l.host, port: l.port, branch } });
-    return this.client.request(bytes, branch, spec.method, target);
+    const send = (s: Omit<RequestSpec, 'via'>): Promise<ClientResult> => {
+      const branch = this.branchPrefix + randomToken(8);
+      const l = this.local(target.transport);
+      return this.client.request(buildRequest({ ...s, via: { transport: target.transport, host: l.host, port: l.port, branch } }), branch, s.method, target);
+    };
+    const first = await send(spec);
+    // RFC 3261 22.2: a 401/407 is answered once with credentials for the realm, in a new request
+    // with a higher CSeq ("the request ... MUST have the same Call-ID and a CSeq incremented").
+    const creds = this.config.credentials;
+    if (first.kind !== 'response' || (first.response.status !== 401 && first.response.status !== 407) || !creds) return first;
+    const proxy = first.response.status === 407;
+    const challengeText = headerValues(first.response, proxy ? 'proxy-authenticate' : 'www-authenticate').find((v) => parseChallenge(v));
+    const challenge = challengeText ? parseChallenge(challengeText) : undefined;
+    if (!challenge) return first;
+    const auth: HeaderPair = [proxy ? 'Proxy-Authorization' : 'Authorization', digestAuthorization(challenge, creds, spec.method, spec.uri)];
+    return send({ ...spec, cseq: spec.cseq + 1, headers: [...(spec.headers ?? []), auth] });
   }
 
   resolve(uri: string): Promise<Remote> {

@@ -14,14 +14,14 @@ const SIPSAK_MESSAGE = join(__dirname, '../fixtures/sip/sipsak-message.sip');
 
 type Local = { udp?: { port: number }; tcp?: { port: number } };
 
-function configFor(outboundProxy?: string): GatewayConfig {
+function configFor(outboundProxy?: string, credentials?: { username: string; password: string }): GatewayConfig {
   return {
     gateway: { id: 'gw.test', maxForwards: 70, messageTimeoutMs: 5000, dedupeTtlSeconds: 60 },
     store: { kind: 'memory' },
     domains: { 'sip.example.test': 'sip', 'api.example.test': 'json' },
     presence: { defaultExpires: 3600, minExpires: 60, maxExpires: 7200 },
     log: { level: 'silent' },
-    sip: { domain: 'sip.example.test', listen: { udp: '127.0.0.1:0', tcp: '127.0.0.1:0' }, ...(outboundProxy ? { outboundProxy } : {}) },
+    sip: { domain: 'sip.example.test', listen: { udp: '127.0.0.1:0', tcp: '127.0.0.1:0' }, ...(outboundProxy ? { outboundProxy } : {}), ...(credentials ? { credentials } : {}) },
   };
 }
 
@@ -144,6 +144,20 @@ describe('SIP adapter with real SIPp and sipsak', () => {
     const outcome = await adapter.sendMessage(outbound({}));
     expect(outcome).toMatchObject({ status: 'failed', code: 'recipient-offline', remote: { sip: 486 } });
     expect((await uas.done).code).toBe(0);
+  });
+
+  it('answers a 401 Digest challenge with the configured credentials (and fails with wrong ones)', async () => {
+    for (const [password, want] of [['secret', { status: 'delivered' }], ['wrong', { status: 'failed', code: 'forbidden' }]] as const) {
+      await adapter.stop();
+      const uasPort = await freeUdpPortHere();
+      adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`, { username: 'gw', password }), ctx, { clientTimeoutMs: 4000 }) as Adapter & { local: Local };
+      await adapter.start();
+      const uas = startSipp({ scenario: 'message-auth-uas.xml', localPort: uasPort });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await adapter.sendMessage(outbound({}))).toMatchObject(want);
+      const r = await uas.done;
+      expect(r.messages).toMatch(/\r\nAuthorization: Digest username="gw", realm="sip\.example\.test"/);
+    }
   });
 
   it('an unanswered outbound MESSAGE times out (Timer F) with retransmissions', async () => {

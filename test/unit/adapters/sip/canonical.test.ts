@@ -81,3 +81,19 @@ describe('policy and transactions', () => {
     expect(old.ok && old.message.kind === 'request' && serverKey(old.message as CheckedRequest)).toMatch(/^2543\|/);
   });
 });
+
+import { digestAuthorization, parseChallenge } from '../../../../adapters/sip/digest';
+
+describe('digest (RFC 2617 3.5 example)', () => {
+  it('computes the RFC 2617 example response', () => {
+    const c = parseChallenge('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"');
+    expect(c).toMatchObject({ realm: 'testrealm@host.com', qop: ['auth', 'auth-int'] });
+    const v = digestAuthorization(c!, { username: 'Mufasa', password: 'Circle Of Life' }, 'GET', '/dir/index.html', { cnonce: '0a4f113b', nc: 1 });
+    expect(v).toContain('response="6629fae49393a05397450978507c4ef1"');
+    expect(v).toContain('nc=00000001');
+  });
+  it('refuses non-Digest and non-MD5 challenges', () => {
+    expect(parseChallenge('Basic realm="x"')).toBeUndefined();
+    expect(parseChallenge('Digest realm="x", nonce="y", algorithm=SHA-256')).toBeUndefined();
+  });
+});
