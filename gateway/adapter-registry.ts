@@ -4,9 +4,11 @@
  */
 import type { AdapterFactory } from '../canonical/adapter';
 import type { Protocol } from '../canonical/operations';
+import { createJsonAdapter } from '../adapters/json';
 import { createSipAdapter } from '../adapters/sip';
 import type { GatewayConfig } from './config/types';
 
 export const ADAPTERS: Partial<Record<Protocol, AdapterFactory<GatewayConfig>>> = {
+  json: createJsonAdapter,
   sip: createSipAdapter,
 };
