@@ -45,13 +45,14 @@ export class SipStack {
 
   /** host:port we advertise for a transport (Via sent-by, Contact). */
   local(t: TransportName): { host: string; port: number } {
-    const l = t === 'TCP' ? this.transport.local.tcp ?? this.transport.local.udp : this.transport.local.udp ?? this.transport.local.tcp;
+    const { udp, tcp, tls } = this.transport.local;
+    const l = t === 'TLS' ? tls ?? tcp ?? udp : t === 'TCP' ? tcp ?? udp : udp ?? tcp;
     return l ?? { host: '127.0.0.1', port: 5060 };
   }
 
   contact(t: TransportName): string {
     const l = this.local(t);
-    return `<sip:switchboard@${l.host}:${l.port}${t === 'TCP' ? ';transport=tcp' : ''}>`;
+    return `<sip:switchboard@${l.host}:${l.port}${t === 'UDP' ? '' : `;transport=${t.toLowerCase()}`}>`;
   }
 
   /** Sends a final response inside a server transaction (absorbing later retransmissions). */

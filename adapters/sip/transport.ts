@@ -5,12 +5,14 @@
  * Responses to requests received over TCP go back on the same connection (RFC 3261 18.2.2).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { Log } from '../../canonical/adapter';
 import { TransportError } from '../../canonical/errors';
 import { StreamFramer, type Frame } from './wire-frame';
 
-export type TransportName = 'UDP' | 'TCP';
+export type TransportName = 'UDP' | 'TCP' | 'TLS';
 
 /** Where a message came from / goes to. */
 export interface Remote {
@@ -45,10 +47,11 @@ export function parseListen(s: string): { host: string; port: number } {
 export class SipTransport {
   private udp?: UdpSocket;
   private tcp?: Server;
+  private tls?: TlsServer;
   private readonly conns = new Map<string, Socket>();
-  readonly local: { udp?: { host: string; port: number }; tcp?: { host: string; port: number } } = {};
+  readonly local: { udp?: { host: string; port: number }; tcp?: { host: string; port: number }; tls?: { host: string; port: number } } = {};
 
-  constructor(private readonly listen: { udp?: string; tcp?: string }, private readonly events: TransportEvents, private readonly log: Log) {}
+  constructor(private readonly listen: { udp?: string; tcp?: string; tls?: { listen: string; cert: string; key: string } }, private readonly events: TransportEvents, private readonly log: Log) {}
 
   async start(): Promise<void> {
     if (this.listen.udp) {
@@ -72,15 +75,33 @@ export class SipTransport {
       const addr = server.address();
       this.local.tcp = { host, port: typeof addr === 'object' && addr ? addr.port : port };
     }
+    if (this.listen.tls) {
+      const { host, port } = parseListen(this.listen.tls.listen);
+      let cert: Buffer;
+      let key: Buffer;
+      try {
+        [cert, key] = await Promise.all([readFile(this.listen.tls.cert), readFile(this.listen.tls.key)]);
+      } catch (e) {
+        throw new TransportError('bad-request', `sip.listen.tls: cannot read cert or key file: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      // RFC 3261 26.2.1: TLS for SIP; the stream carries the same Content-Length framing as TCP.
+      const server = createTlsServer({ cert, key, minVersion: 'TLSv1.2' }, (s) => this.adopt(s, 'TLS'));
+      server.maxConnections = TRANSPORT_LIMITS.maxConnections;
+      server.on('tlsClientError', () => undefined);
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => { server.off('error', reject); resolve(); }); });
+      this.tls = server;
+      const addr = server.address();
+      this.local.tls = { host, port: typeof addr === 'object' && addr ? addr.port : port };
+    }
   }
 
-  private adopt(s: Socket): void {
+  private adopt(s: Socket, transport: 'TCP' | 'TLS' = 'TCP'): void {
     const address = (s.remoteAddress ?? '').replace(/^::ffff:/, '');
     const port = s.remotePort ?? 0;
-    const key = `${address}:${port}`;
+    const key = `${transport}:${address}:${port}`;
     if (this.conns.size >= TRANSPORT_LIMITS.maxConnections) { s.destroy(); return; }
     this.conns.set(key, s);
-    const remote: Remote = { transport: 'TCP', address, port, socket: s };
+    const remote: Remote = { transport, address, port, socket: s };
     const framer = new StreamFramer();
     let partial: NodeJS.Timeout | undefined;
     s.setNoDelay(true);
@@ -111,12 +132,17 @@ export class SipTransport {
       await new Promise<void>((resolve, reject) => udp.send(bytes, remote.port, remote.address, (e) => (e ? reject(new TransportError('remote-unreachable', e.message)) : resolve())));
       return;
     }
+    if (remote.transport === 'TLS' && !(remote.socket && !remote.socket.destroyed)) {
+      const open = this.conns.get(`TLS:${remote.address}:${remote.port}`);
+      if (!open || open.destroyed) throw new TransportError('remote-unreachable', 'outbound TLS connections are not supported; the peer must keep its TLS connection open');
+      remote = { ...remote, socket: open };
+    }
     const s = remote.socket && !remote.socket.destroyed ? remote.socket : await this.connect(remote.address, remote.port);
     await new Promise<void>((resolve, reject) => s.write(bytes, (e) => (e ? reject(new TransportError('remote-unreachable', e.message)) : resolve())));
   }
 
   private async connect(address: string, port: number): Promise<Socket> {
-    const existing = this.conns.get(`${address}:${port}`);
+    const existing = this.conns.get(`TCP:${address}:${port}`);
     if (existing && !existing.destroyed) return existing;
     const s = createConnection({ host: address, port });
     await new Promise<void>((resolve, reject) => {
@@ -124,8 +150,7 @@ export class SipTransport {
       s.once('connect', () => { clearTimeout(t); resolve(); });
       s.once('error', (e) => { clearTimeout(t); reject(new TransportError('remote-unreachable', `TCP connect to ${address}:${port}: ${e.message}`)); });
     });
-    this.adopt(s);
-    this.conns.set(`${address}:${port}`, s);
+    this.adopt(s, 'TCP');
     return s;
   }
 
@@ -138,5 +163,8 @@ export class SipTransport {
     const tcp = this.tcp;
     this.tcp = undefined;
     if (tcp) await new Promise<void>((r) => tcp.close(() => r()));
+    const tls = this.tls;
+    this.tls = undefined;
+    if (tls) await new Promise<void>((r) => tls.close(() => r()));
   }
 }

@@ -4,10 +4,12 @@
  * (End-to-end with the real gateway and the JSON adapter: sip-gateway.test.ts.)
  */
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { createSipAdapterWith } from '../../adapters/sip';
 import type { Adapter } from '../../canonical/adapter';
 import type { MessageOp } from '../../canonical/operations';
 import type { GatewayConfig } from '../../gateway/config/types';
+import { makeCert, makeTempDir, removeTempDir } from '../support/openssl';
 import { freeUdpPortHere, recordingContext, runSipp, runSipsak, startSipp, statusCodes, tcpExchange, udpExchange, type RecordingContext } from '../support/sipp';
 
 const SIPSAK_MESSAGE = join(__dirname, '../fixtures/sip/sipsak-message.sip');
@@ -255,3 +257,29 @@ function receivedRequest(log: string, method: string): { head: string; body: Buf
   if (!b) throw new Error(`no ${method} in SIPp log:\n${log.slice(0, 2000)}`);
   return b;
 }
+
+describe('SIP over TLS', () => {
+  it('answers requests on a TLS listener with the configured certificate', async () => {
+    const dir = await makeTempDir();
+    const ctx = recordingContext();
+    try {
+      const cert = await makeCert(dir, { name: 'gw', commonName: 'sip.example.test' });
+      const cfg = configFor();
+      const tlsCfg: GatewayConfig = { ...cfg, sip: { ...cfg.sip!, listen: { tls: { listen: '127.0.0.1:0', cert: cert.certFile, key: cert.keyFile } } } };
+      const a = createSipAdapterWith(tlsCfg, ctx) as Adapter & { local: Local & { tls?: { port: number } } };
+      await a.start();
+      try {
+        const port = a.local.tls!.port;
+        const data = await new Promise<Buffer>((resolve, reject) => {
+          const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => s.write(message('tls-1')));
+          const parts: Buffer[] = [];
+          s.on('data', (d) => { parts.push(d); if (/\r\n\r\n/.test(Buffer.concat(parts).toString())) { s.end(); resolve(Buffer.concat(parts)); } });
+          s.once('error', reject);
+          setTimeout(() => { s.destroy(); resolve(Buffer.concat(parts)); }, 3000);
+        });
+        expect(statusCodes(data)).toEqual([200]);
+        expect(ctx.messages).toHaveLength(1);
+      } finally { await a.stop(); }
+    } finally { await removeTempDir(dir); }
+  });
+});
