@@ -41,7 +41,8 @@ function splitListen(listen: string): { host: string; port: number } {
 export function createJsonAdapter(config: JsonAdapterConfig, ctx: AdapterContext): JsonAdapter {
   const json = config.json;
   if (!json) throw new SwitchboardError('internal', 'createJsonAdapter needs the json config section');
-  const log = ctx.log.child({ adapter: 'json' });
+  // The gateway's context already binds the adapter name to its logger.
+  const log = ctx.log;
   const limits = { ...DEFAULT_LIMITS, maxBytes: json.maxBodyBytes };
   const hub = new StreamHub(ctx, log, { heartbeatSeconds: json.heartbeatSeconds, relayTimeoutMs: Math.min(5000, config.gateway.messageTimeoutMs) });
   const deps: Deps = { ctx, log, config, hub, limits };
