@@ -90,16 +90,23 @@ export class PresenceNotifier {
     // RFC 6665 8.2.3 Subscription-State: "active" / "pending" / "terminated" with expires / reason.
     const subState = terminated ? `terminated${op.reason ? `;reason=${op.reason}` : ''}` : `${op.state};expires=${expires}`;
     if (terminated) await this.dialogs.deleteNotifier(d); else await this.dialogs.putNotifier(d);
-    const result = await this.stack.request({
+    const spec = {
       method: 'NOTIFY', uri: d.remoteTarget,
       from: `<${d.localUri}>;tag=${d.localTag}`, to: `<${d.remoteUri}>${d.remoteTag ? `;tag=${d.remoteTag}` : ''}`,
       callId: d.callId, cseq: d.cseq, maxForwards: 70,
       headers: [
         ...d.routeSet.map((r) => ['Route', r] as [string, string]),
         ['Event', 'presence'], ['Subscription-State', subState], ['Contact', this.stack.contact(d.peer.transport)],
-      ],
+      ] as [string, string][],
       ...(op.presence ? { body: { type: op.presence.type, bytes: op.presence.bytes } } : {}),
-    }, { transport: d.peer.transport, address: d.peer.address, port: d.peer.port });
+    };
+    // In-dialog requests go back the way the SUBSCRIBE came (the peer that sent it, or its open
+    // connection); when a stream connection is gone, to the watcher's Contact (RFC 3261 12.2.1.1).
+    let result = await this.stack.request(spec, { transport: d.peer.transport, address: d.peer.address, port: d.peer.port });
+    if (result.kind === 'transport-error' && d.peer.transport !== 'UDP' && d.routeSet.length === 0) {
+      const direct = await this.stack.resolveDirect(d.remoteTarget).catch(() => undefined);
+      if (direct) result = await this.stack.request({ ...spec, cseq: spec.cseq }, direct);
+    }
     if (result.kind === 'timeout') return failed('timeout', 'no response to NOTIFY');
     if (result.kind === 'transport-error') return failed('remote-unreachable', result.message);
     const outcome = statusToOutcome(result.response.status, result.response.reason);

@@ -28,7 +28,7 @@ export async function resolveTarget(uri: string, opts: ResolveOptions): Promise<
     const want = t ?? (wanted === 'TCP' ? 'TCP' : wanted === 'UDP' ? 'UDP' : undefined);
     if (want && opts.transports.includes(want)) return want;
     if (want) throw new TransportError('remote-unreachable', `no ${want} listener configured for ${uri}`);
-    const first = opts.transports[0];
+    const first = opts.transports.find((t) => t !== 'TLS');
     if (!first) throw new TransportError('remote-unreachable', 'no SIP transport configured');
     return first;
   };

@@ -40,6 +40,7 @@ export class SipStack {
     const t: TransportName[] = [];
     if (this.transport.local.udp) t.push('UDP');
     if (this.transport.local.tcp) t.push('TCP');
+    if (this.transport.local.tls) t.push('TLS');
     return t;
   }
 
@@ -91,6 +92,11 @@ export class SipStack {
     if (!challenge) return first;
     const auth: HeaderPair = [proxy ? 'Proxy-Authorization' : 'Authorization', digestAuthorization(challenge, creds, spec.method, spec.uri)];
     return send({ ...spec, cseq: spec.cseq + 1, headers: [...(spec.headers ?? []), auth] });
+  }
+
+  /** The next hop of a URI itself, without the outbound proxy (in-dialog remote targets). */
+  resolveDirect(uri: string): Promise<Remote> {
+    return resolveTarget(uri, { transports: this.transports() });
   }
 
   resolve(uri: string): Promise<Remote> {
