@@ -6,6 +6,7 @@
  */
 import type { Adapter, AdapterContext } from '../../canonical/adapter';
 import { failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
+import { ConfigError } from '../../canonical/errors';
 import type { GatewayConfig } from '../../gateway/config/types';
 import { DialogStore } from './dialog-store';
 import { messageParts, outcomeToStatus, statusToOutcome } from './from-canonical';
@@ -26,7 +27,7 @@ export interface SipAdapterOptions { readonly clientTimeoutMs?: number }
 
 export function createSipAdapterWith(config: GatewayConfig, ctx: AdapterContext, options: SipAdapterOptions = {}): Adapter {
   const sip = config.sip;
-  if (!sip) throw new SipWireError(500, 'sip adapter created without a sip configuration section');
+  if (!sip) throw new ConfigError(['sip: the SIP adapter needs a sip section (domain, listen)']);
   const log = ctx.log.child({ adapter: 'sip' });
   const dialogs = new DialogStore(ctx.state);
   const onMessage = (bytes: Buffer, remote: Remote, datagram: boolean): void => {
