@@ -3,7 +3,6 @@
  * Access is decided from the rules alone, whether or not the presentity is in contact
  * (RFC 2779 2.3.7); a denied watcher is told (5.1.5), a politely blocked one is not (5.1.15).
  */
-import { randomBytes } from 'node:crypto';
 import { addressKey, parseAddressKey, type Address } from '../canonical/address';
 import { DELIVERED, failed, type Content, type SubscribeOp, type SubscribeResult } from '../canonical/operations';
 import { DEFAULT_RULES, type Rules } from '../canonical/rules';
@@ -12,9 +11,8 @@ import { viewFor, watcherDecision } from './policy';
 import { closedDocument, viewOf } from './presence-documents';
 import type { Notifier, PresenceDeps } from './presence-notifier';
 import type { Upstream } from './presence-upstream';
+import { newSubscriptionId } from './store/records';
 import type { SubscriptionRecord } from './store/store';
-
-const newId = (): string => randomBytes(12).toString('base64url');
 
 export class Subscriptions {
   constructor(private readonly d: PresenceDeps, private readonly notifier: Notifier, private readonly upstream: Upstream) {}
@@ -67,7 +65,7 @@ export class Subscriptions {
     if (decision === 'deny') return { outcome: failed('forbidden', 'the presentity\'s rules refuse this watcher') };
     const polite = decision === 'polite-block';
     const rec: SubscriptionRecord = {
-      id: newId(), watcher: addressKey(op.watcher), presentity: addressKey(op.presentity),
+      id: newSubscriptionId(addressKey(op.presentity)), watcher: addressKey(op.watcher), presentity: addressKey(op.presentity),
       watcherProtocol: op.source.protocol, state: 'active', expiresAt: Date.now() + expires * 1000, polite,
       ...(op.watcher.resource !== undefined ? { watcherResource: op.watcher.resource } : {}),
     };

@@ -19,10 +19,11 @@ export const keys = {
   /** Sorted set by expiry; members are "<etag> <presentity>" (etags never hold spaces). */
   publicationDue: () => `${KEY_PREFIX}px`,
   document: (presentity: string) => `${KEY_PREFIX}d:${presentity}`,
-  subscription: (id: string) => `${KEY_PREFIX}s:${id}`,
+  /** Hash per presentity: random part of the subscription id -> compact record. */
   subscriptionsOf: (presentity: string) => `${KEY_PREFIX}sp:${presentity}`,
-  subscriptionsBy: (watcher: string) => `${KEY_PREFIX}sw:${watcher}`,
-  /** Sorted set of subscription ids by expiry. */
+  /** Hash per watcher bucket: subscription id -> watcher key (see watcherBucket). */
+  watcherBucket: (bucket: number) => `${KEY_PREFIX}sw:${bucket}`,
+  /** Sorted set of presentities by the earliest expiry among their subscriptions (never later). */
   subscriptionDue: () => `${KEY_PREFIX}sx`,
   rules: (owner: string) => `${KEY_PREFIX}r:${owner}`,
   message: (messageId: string) => `${KEY_PREFIX}m:${bounded(messageId)}`,
@@ -32,6 +33,16 @@ export const keys = {
   stateIndex: (namespace: string) => `${KEY_PREFIX}si:${namespace}`,
   bus: (channel: string) => `${KEY_PREFIX}bus:${channel}`,
 };
+
+/**
+ * Watchers are indexed in a fixed number of bucket hashes rather than one key each: a key costs
+ * about 100 bytes of Redis before it holds anything, and most watchers hold few subscriptions.
+ * 65,536 buckets keep each one a small listpack up to millions of subscriptions.
+ */
+export const WATCHER_BUCKETS = 65_536;
+export function watcherBucket(watcher: string): number {
+  return createHash('sha1').update(watcher, 'utf8').digest().readUInt16BE(0) % WATCHER_BUCKETS;
+}
 
 /** The member of keys.publicationDue() for one publication, and its inverse. */
 export const publicationDueMember = (presentity: string, etag: string): string => `${etag} ${presentity}`;

@@ -3,6 +3,7 @@
  * undefined (never throws) for a record it cannot use, fills defaults for fields an older writer
  * left out, and ignores fields a newer writer added, so a rolling upgrade never crashes on state.
  */
+import { randomBytes } from 'node:crypto';
 import type { Protocol, SubscriptionState } from '../../canonical/operations';
 import {
   DEFAULT_RULES, type InboxRules, type PresenceRules, type PresenceView, type Rules, type WatcherDecision,
@@ -62,29 +63,48 @@ const STATE_CODE: Record<SubscriptionState, string> = { active: 'a', pending: 'p
 const CODE_STATE: Record<string, SubscriptionState> = { a: 'active', p: 'pending', t: 'terminated' };
 
 /**
- * Compact subscription encoding (the id is in the key): a JSON array
- * [watcher, presentity, protocol letter, state letter, expiresAt base 36, polite 0/1, resource?].
- * Short on purpose: the benchmark target is <= 250 bytes of Redis per subscription.
+ * Subscription ids locate their record: "<random>.<base64url of the presentity key>", so the
+ * Redis store needs no id -> presentity index (the benchmark target is <= 250 bytes of Redis per
+ * subscription). Opaque to everyone else.
+ */
+export function newSubscriptionId(presentity: string): string {
+  return `${randomBytes(9).toString('base64url')}.${Buffer.from(presentity, 'utf8').toString('base64url')}`;
+}
+
+/** The parts of a subscription id, or undefined when it is not one of ours. */
+export function splitSubscriptionId(id: string): { local: string; presentity: string } | undefined {
+  const dot = id.indexOf('.');
+  if (dot <= 0 || dot === id.length - 1 || id.length > 1024) return undefined;
+  const b64 = id.slice(dot + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(b64)) return undefined;
+  const presentity = Buffer.from(b64, 'base64url').toString('utf8');
+  if (!presentity.includes('@')) return undefined;
+  return { local: id.slice(0, dot), presentity };
+}
+
+/**
+ * Compact subscription encoding (the id and the presentity are in the key): a JSON array
+ * [watcher, protocol letter, state letter, expiresAt base 36, polite 0/1, resource?].
  */
 export function encodeSubscription(r: SubscriptionRecord): string {
-  const a: Array<string | number> = [r.watcher, r.presentity, PROTO_CODE[r.watcherProtocol], STATE_CODE[r.state], r.expiresAt.toString(36), r.polite ? 1 : 0];
+  const a: Array<string | number> = [r.watcher, PROTO_CODE[r.watcherProtocol], STATE_CODE[r.state], r.expiresAt.toString(36), r.polite ? 1 : 0];
   if (r.watcherResource !== undefined) a.push(r.watcherResource);
   return JSON.stringify(a);
 }
 
-export function decodeSubscription(id: string, s: string | null | undefined): SubscriptionRecord | undefined {
+export function decodeSubscription(id: string, presentity: string, s: string | null | undefined): SubscriptionRecord | undefined {
   if (typeof s !== 'string') return undefined;
   let a: unknown;
   try { a = JSON.parse(s); } catch { return undefined; }
   if (!Array.isArray(a)) return undefined;
-  const [w, p, proto, st, exp, polite, res] = a as unknown[];
-  if (typeof w !== 'string' || typeof p !== 'string' || typeof proto !== 'string' || typeof exp !== 'string') return undefined;
+  const [w, proto, st, exp, polite, res] = a as unknown[];
+  if (typeof w !== 'string' || typeof proto !== 'string' || typeof exp !== 'string') return undefined;
   const watcherProtocol = CODE_PROTO[proto];
   const expiresAt = parseInt(exp, 36);
   if (!watcherProtocol || !Number.isFinite(expiresAt)) return undefined;
   const state = (typeof st === 'string' && CODE_STATE[st]) || 'active';
   return {
-    id, watcher: w, presentity: p, watcherProtocol, state, expiresAt, polite: polite === 1,
+    id, watcher: w, presentity, watcherProtocol, state, expiresAt, polite: polite === 1,
     ...(typeof res === 'string' ? { watcherResource: res } : {}),
   };
 }

@@ -9,11 +9,11 @@ import { Redis } from 'ioredis';
 import type { AdapterState, Bus } from '../../canonical/adapter';
 import { StoreError } from '../../canonical/errors';
 import type { Rules } from '../../canonical/rules';
-import { keys, parsePublicationDueMember, publicationDueMember } from './keys';
+import { keys, parsePublicationDueMember, publicationDueMember, watcherBucket } from './keys';
 import {
   type AccountRecord, type DocumentRecord, type PublicationRecord, type SubscriptionRecord,
   decodeAccount, decodeDocument, decodePublication, decodeRules, decodeSubscription,
-  encodeAccount, encodeDocument, encodePublication, encodeRules, encodeSubscription,
+  encodeAccount, encodeDocument, encodePublication, encodeRules, encodeSubscription, splitSubscriptionId,
 } from './records';
 import { EXPIRY_GRACE_MS, MAX_LIST, type MessageClaim, type Store, type StoreOptions } from './store';
 
@@ -272,58 +272,109 @@ export class RedisStore implements Store {
     return decodeDocument(await this.r.getBuffer(keys.document(presentity)));
   }
 
+  /*
+   * Subscriptions, compact (<= 250 bytes of Redis each is the target): one hash per presentity
+   * (random id part -> record), the watcher index in bucket hashes, and one sorted set of
+   * presentities by their earliest expiry. Records in a hash have no TTL of their own: the hash
+   * key lives until its latest record's expiry plus the grace, and readers drop records past
+   * theirs (and prune them).
+   */
+
   async putSubscription(rec: SubscriptionRecord): Promise<void> {
+    const parts = splitSubscriptionId(rec.id);
+    if (!parts || parts.presentity !== rec.presentity) throw new StoreError(`subscription id ${JSON.stringify(rec.id.slice(0, 80))} was not made by newSubscriptionId for ${rec.presentity}`);
     const until = rec.expiresAt + this.grace;
+    const bucket = keys.watcherBucket(watcherBucket(rec.watcher));
     const m = this.r.multi();
-    m.set(keys.subscription(rec.id), encodeSubscription(rec), 'PXAT', until);
-    m.sadd(keys.subscriptionsOf(rec.presentity), rec.id);
+    m.hset(keys.subscriptionsOf(rec.presentity), parts.local, encodeSubscription(rec));
     this.extend(m, keys.subscriptionsOf(rec.presentity), until);
-    m.sadd(keys.subscriptionsBy(rec.watcher), rec.id);
-    this.extend(m, keys.subscriptionsBy(rec.watcher), until);
-    m.zadd(keys.subscriptionDue(), rec.expiresAt, rec.id);
+    m.hset(bucket, rec.id, rec.watcher);
+    this.extend(m, bucket, until);
+    // LT: the score is the earliest expiry; a refresh never postpones it (the sweep recomputes).
+    m.zadd(keys.subscriptionDue(), 'LT', rec.expiresAt, rec.presentity);
     check(await m.exec(), 'putSubscription');
   }
 
+  private visibleSub(s: SubscriptionRecord | undefined, now: number): s is SubscriptionRecord {
+    return !!s && s.expiresAt + this.grace > now;
+  }
+
   async getSubscription(id: string): Promise<SubscriptionRecord | undefined> {
-    return decodeSubscription(id, await this.r.get(keys.subscription(id)));
+    const parts = splitSubscriptionId(id);
+    if (!parts) return undefined;
+    const s = decodeSubscription(id, parts.presentity, await this.r.hget(keys.subscriptionsOf(parts.presentity), parts.local));
+    return this.visibleSub(s, Date.now()) ? s : undefined;
   }
 
   async deleteSubscription(id: string): Promise<SubscriptionRecord | undefined> {
-    const rec = await this.getSubscription(id);
+    const parts = splitSubscriptionId(id);
+    if (!parts) return undefined;
+    const raw = await this.r.hget(keys.subscriptionsOf(parts.presentity), parts.local);
+    const rec = decodeSubscription(id, parts.presentity, raw);
     const m = this.r.multi();
-    m.del(keys.subscription(id));
-    m.zrem(keys.subscriptionDue(), id);
-    if (rec) {
-      m.srem(keys.subscriptionsOf(rec.presentity), id);
-      m.srem(keys.subscriptionsBy(rec.watcher), id);
-    }
+    m.hdel(keys.subscriptionsOf(parts.presentity), parts.local);
+    if (rec) m.hdel(keys.watcherBucket(watcherBucket(rec.watcher)), id);
     const [n] = check(await m.exec(), 'deleteSubscription');
-    return n === 1 ? rec : undefined;
+    return n === 1 && this.visibleSub(rec, Date.now()) ? rec : undefined;
   }
 
-  private async readIndex(index: string): Promise<SubscriptionRecord[]> {
-    const ids = (await this.r.smembers(index)).slice(0, MAX_LIST);
+  /** Every record of a presentity, past-grace ones pruned. */
+  private async allOf(presentity: string): Promise<SubscriptionRecord[]> {
+    const h = await this.r.hgetall(keys.subscriptionsOf(presentity));
+    const now = Date.now();
     const out: SubscriptionRecord[] = [];
     const gone: string[] = [];
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const part = ids.slice(i, i + BATCH);
-      const vals = await this.r.mget(...part.map(keys.subscription));
-      part.forEach((id, j) => { const s = decodeSubscription(id, vals[j]); if (s) out.push(s); else gone.push(id); });
+    for (const [local, v] of Object.entries(h)) {
+      const s = decodeSubscription(`${local}.${Buffer.from(presentity, 'utf8').toString('base64url')}`, presentity, v);
+      if (this.visibleSub(s, now)) out.push(s); else gone.push(local);
+      if (out.length >= MAX_LIST) break;
     }
-    if (gone.length > 0) await this.r.srem(index, ...gone);
+    if (gone.length > 0) await this.r.hdel(keys.subscriptionsOf(presentity), ...gone);
     return out;
   }
 
   subscriptionsOf(presentity: string): Promise<SubscriptionRecord[]> {
-    return this.readIndex(keys.subscriptionsOf(presentity));
+    return this.allOf(presentity);
   }
 
-  subscriptionsBy(watcher: string): Promise<SubscriptionRecord[]> {
-    return this.readIndex(keys.subscriptionsBy(watcher));
+  async subscriptionsBy(watcher: string): Promise<SubscriptionRecord[]> {
+    const bucket = keys.watcherBucket(watcherBucket(watcher));
+    const ids = Object.entries(await this.r.hgetall(bucket)).filter(([, w]) => w === watcher).map(([id]) => id).slice(0, MAX_LIST);
+    if (ids.length === 0) return [];
+    const p = this.r.pipeline();
+    const located = ids.map((id) => ({ id, parts: splitSubscriptionId(id) }));
+    for (const { parts } of located) p.hget(keys.subscriptionsOf(parts?.presentity ?? ''), parts?.local ?? '');
+    const vals = check(await p.exec(), 'subscriptionsBy');
+    const now = Date.now();
+    const out: SubscriptionRecord[] = [];
+    const gone: string[] = [];
+    located.forEach(({ id, parts }, i) => {
+      const s = parts ? decodeSubscription(id, parts.presentity, vals[i] as string | null) : undefined;
+      if (this.visibleSub(s, now)) out.push(s); else gone.push(id);
+    });
+    if (gone.length > 0) await this.r.hdel(bucket, ...gone);
+    return out;
   }
 
   async dueSubscriptions(now: number, limit: number): Promise<string[]> {
-    return this.r.zrangebyscore(keys.subscriptionDue(), '-inf', now, 'LIMIT', 0, limit);
+    const presentities = await this.r.zrangebyscore(keys.subscriptionDue(), '-inf', now, 'LIMIT', 0, limit);
+    const due: SubscriptionRecord[] = [];
+    for (const p of presentities) {
+      const h = await this.r.hgetall(keys.subscriptionsOf(p));
+      const b64 = Buffer.from(p, 'utf8').toString('base64url');
+      let earliest = Infinity;
+      for (const [local, v] of Object.entries(h)) {
+        const s = decodeSubscription(`${local}.${b64}`, p, v);
+        if (!s) continue;
+        if (s.expiresAt <= now) due.push(s);
+        earliest = Math.min(earliest, s.expiresAt);
+      }
+      // Recompute the presentity's score: the earliest expiry left (due ones stay until removed).
+      if (earliest === Infinity) await this.r.zrem(keys.subscriptionDue(), p);
+      else await this.r.zadd(keys.subscriptionDue(), earliest, p);
+      if (due.length >= limit) break;
+    }
+    return due.sort((a, b) => a.expiresAt - b.expiresAt).slice(0, limit).map((s) => s.id);
   }
 
   async getRules(owner: string): Promise<Rules | undefined> {

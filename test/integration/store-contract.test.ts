@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_RULES, type Rules } from '../../canonical/rules';
 import { MemoryStore } from '../../gateway/store/memory-store';
 import { RedisStore } from '../../gateway/store/redis-store';
+import { newSubscriptionId } from '../../gateway/store/records';
 import type { Store, SubscriptionRecord } from '../../gateway/store/store';
 import { startRedis } from '../support/redis';
 
@@ -17,8 +18,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const AWKWARD = new Uint8Array([0x3c, 0x70, 0x3e, 0x0d, 0x0a, 0x00, 0xff, 0xc3, 0xa9, 0x0a, 0x3c, 0x2f, 0x70, 0x3e]);
 
 function sub(over: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
+  const presentity = over.presentity ?? `p${uid()}@api.example.test`;
   return {
-    id: uid(), watcher: `w${uid()}@api.example.test`, presentity: `p${uid()}@api.example.test`,
+    id: newSubscriptionId(presentity), watcher: `w${uid()}@api.example.test`, presentity,
     watcherProtocol: 'json', state: 'active', expiresAt: Date.now() + 60_000, polite: false, ...over,
   };
 }
@@ -230,10 +232,14 @@ describe('redis', () => {
     try {
       const s = sub({ expiresAt: Date.now() + 10_000 });
       await store.putSubscription(s);
-      const ttl = await r.pttl(`sb:v1:s:${s.id}`);
+      const ttl = await r.pttl(`sb:v1:sp:${s.presentity}`);
       expect(ttl).toBeGreaterThan(10_000 + GRACE_MS - 1_000);
       expect(ttl).toBeLessThanOrEqual(10_000 + GRACE_MS);
-      expect(await r.zscore('sb:v1:sx', s.id)).toBe(String(s.expiresAt));
+      expect(await r.zscore('sb:v1:sx', s.presentity)).toBe(String(s.expiresAt));
+      // A later subscription to the same presentity extends the hash's life, never shortens it.
+      await store.putSubscription(sub({ presentity: s.presentity, expiresAt: Date.now() + 20_000 }));
+      expect(await r.pttl(`sb:v1:sp:${s.presentity}`)).toBeGreaterThan(20_000 + GRACE_MS - 1_000);
+      expect(await r.zscore('sb:v1:sx', s.presentity)).toBe(String(s.expiresAt));
     } finally {
       r.disconnect();
       await store.close();
