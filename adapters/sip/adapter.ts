@@ -7,7 +7,7 @@
 import type { Adapter, AdapterContext } from '../../canonical/adapter';
 import { failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
 import { ConfigError } from '../../canonical/errors';
-import type { GatewayConfig } from '../../gateway/config/types';
+import type { SipAdapterConfig } from './config';
 import { DialogStore } from './dialog-store';
 import { messageParts, outcomeToStatus, statusToOutcome } from './from-canonical';
 import { PresenceNotifier } from './presence-notifier';
@@ -25,7 +25,7 @@ import { parseSip, type CheckedRequest } from './wire-validate';
 /** Options for tests: shorter client transaction timeout. */
 export interface SipAdapterOptions { readonly clientTimeoutMs?: number }
 
-export function createSipAdapterWith(config: GatewayConfig, ctx: AdapterContext, options: SipAdapterOptions = {}): Adapter {
+export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterContext, options: SipAdapterOptions = {}): Adapter {
   const sip = config.sip;
   if (!sip) throw new ConfigError(['sip: the SIP adapter needs a sip section (domain, listen)']);
   const log = ctx.log.child({ adapter: 'sip' });

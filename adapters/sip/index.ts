@@ -14,13 +14,14 @@
  * The received-trace travels in the `Switchboard-Trace` header (to-canonical.ts TRACE_HEADER).
  */
 import type { AdapterContext, Adapter } from '../../canonical/adapter';
-import type { GatewayConfig } from '../../gateway/config/types';
+import type { SipAdapterConfig } from './config';
 import { createSipAdapterWith } from './adapter';
 
 export { createSipAdapterWith, type SipAdapterOptions } from './adapter';
 export { TRACE_HEADER } from './to-canonical';
+export type { SipAdapterConfig, SipSection } from './config';
 
 /** The adapter factory the gateway registry uses. */
-export function createSipAdapter(config: GatewayConfig, ctx: AdapterContext): Adapter {
+export function createSipAdapter(config: SipAdapterConfig, ctx: AdapterContext): Adapter {
   return createSipAdapterWith(config, ctx);
 }

@@ -2,7 +2,7 @@
  * Notifier role (RFC 6665, RFC 3856): SUBSCRIBE from SIP watchers to presentities on other sides,
  * and the NOTIFYs that follow, in dialogs kept in the shared state (dialog-store.ts).
  */
-import type { GatewayConfig } from '../../gateway/config/types';
+import type { PresenceLimits } from './config';
 import { failed, type NotifyOp, type Outcome } from '../../canonical/operations';
 import type { DialogStore, NotifierDialog } from './dialog-store';
 import { outcomeToStatus, statusToOutcome } from './from-canonical';
@@ -16,7 +16,7 @@ import type { CheckedRequest } from './wire-validate';
 export const DEFAULT_PRESENCE_EXPIRES = 3600;
 
 export class PresenceNotifier {
-  constructor(private readonly stack: SipStack, private readonly dialogs: DialogStore, private readonly presence: GatewayConfig['presence']) {}
+  constructor(private readonly stack: SipStack, private readonly dialogs: DialogStore, private readonly presence: PresenceLimits) {}
 
   async onSubscribe(req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
     const { stack } = this;

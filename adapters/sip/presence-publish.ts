@@ -2,7 +2,7 @@
  * PUBLISH from SIP presence agents (RFC 3903): initial, refresh (SIP-If-Match, no body), modify
  * (SIP-If-Match with body) and remove (Expires: 0), turned into canonical publications.
  */
-import type { GatewayConfig } from '../../gateway/config/types';
+import type { PresenceLimits } from './config';
 import { outcomeToStatus } from './from-canonical';
 import type { SipStack } from './stack';
 import { sipPublishToOp } from './to-canonical';
@@ -13,7 +13,7 @@ import type { CheckedRequest } from './wire-validate';
 /** RFC 3903 default when the PUBLISH has no Expires (the presence package's 3600). */
 export const DEFAULT_PUBLISH_EXPIRES = 3600;
 
-export async function onPublish(stack: SipStack, presence: GatewayConfig['presence'], req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
+export async function onPublish(stack: SipStack, presence: PresenceLimits, req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
   const reply = (status: number, phrase: string, headers: [string, string][] = []): void => stack.respond(txKey, req, remote, status, phrase, { headers });
   // RFC 3903 6 step 2: "If the ESC does not support the event package ... 489 (Bad Event)".
   if (req.event?.type !== 'presence') { reply(489, 'Bad Event', [['Allow-Events', 'presence']]); return; }

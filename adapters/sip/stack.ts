@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AdapterContext, Log } from '../../canonical/adapter';
-import type { SipConfig } from '../../gateway/config/types';
+import type { SipSection } from './config';
 import { resolveTarget } from './resolve';
 import { ClientTransactions, ServerTransactions, type ClientResult } from './transactions';
 import { SipTransport, type Remote, type TransportEvents, type TransportName } from './transport';
@@ -25,7 +25,7 @@ export class SipStack {
    */
   readonly branchPrefix: string;
 
-  constructor(readonly config: SipConfig, readonly ctx: AdapterContext, readonly log: Log, events: TransportEvents, clientTimeoutMs?: number) {
+  constructor(readonly config: SipSection, readonly ctx: AdapterContext, readonly log: Log, events: TransportEvents, clientTimeoutMs?: number) {
     this.transport = new SipTransport(config.listen, events, log);
     const send = (remote: Remote, bytes: Buffer): Promise<void> => {
       log.trace({ to: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip send');
