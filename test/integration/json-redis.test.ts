@@ -65,4 +65,14 @@ it('two instances, one gateway; then a full restart keeps the state', async () =
   const again = await api(three.url, alice, 'POST', '/v1/messages', { to: 'bob@localhost', text: 'across instances', id: 'x-1' });
   expect(again.json.id).toBe(r.json.id);
   expect(await b2.collect((f) => f.type === 'message', 400)).toEqual([]);
+
+  // /readyz: ready while the store answers, 503 naming the store once it is gone.
+  expect((await api(three.url, undefined, 'GET', '/readyz')).status).toBe(200);
+  await b2.close();
+  await redis.stop();
+  const notReady = await api(three.url, undefined, 'GET', '/readyz');
+  expect(notReady.status).toBe(503);
+  expect(notReady.json.ready).toBe(false);
+  expect(JSON.stringify(notReady.json.checks)).toMatch(/store/);
+  expect((await api(three.url, undefined, 'GET', '/healthz')).status).toBe(200);
 }, 60_000);
