@@ -358,7 +358,7 @@ describe('with Redis', () => {
   });
 
   test('state survives restarting every instance; the admin token is generated once', async () => {
-    const url = redis.url.replace(/\/0$/, '/3');
+    const url = `${redis.url}/3`;
     const first = await instance({ kind: 'redis', url });
     const token = first.gw.firstAdminToken;
     expect(token).toBeDefined();
