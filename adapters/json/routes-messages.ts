@@ -52,8 +52,9 @@ export function messageRoutes(deps: Deps): Router {
     }
     const { id, op, outcome } = await sendAs(deps, account.address, mreq);
     const report = { type: 'report', id, ...(mreq.id !== undefined ? { clientId: mreq.id } : {}), to: addressText(op.to), outcome: outcomeJson(outcome) };
-    // Delivery report to the sender's own streams too (best effort: the HTTP answer is authoritative).
-    void deps.hub.deliver(account.address, report).catch(() => undefined);
+    // Delivery report to the sender's streams on this instance too (best effort, no relay: the
+    // HTTP answer is authoritative, and a relay would cost a state lookup per message).
+    void deps.hub.sendLocal(addressText(account.address), JSON.stringify(report)).catch(() => undefined);
     res.status(200).json({ id, ...(mreq.id !== undefined ? { clientId: mreq.id } : {}), outcome: outcomeJson(outcome) });
   });
   return r;
