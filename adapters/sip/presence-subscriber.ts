@@ -107,7 +107,17 @@ export class PresenceSubscriber {
       this.timers.delete(d.id);
       void (async () => {
         const cur = await this.dialogs.getSubscriber(d.id);
-        if (cur) await this.subscribe(cur, [], 0);
+        if (!cur || cur.ending) return;
+        const r = await this.subscribe(cur, [], 0);
+        if (r.outcome.status === 'failed') {
+          // The refresh was refused for good (RFC 7248 4.2.2) or went unanswered: the gateway's
+          // watchers learn that the subscription is over.
+          await this.stack.ctx.notify({
+            kind: 'notify', transactionId: `refresh-${d.id}`, subscriptionId: d.id, watcher: d.watcher, presentity: d.presentity,
+            state: 'terminated', reason: r.outcome.code === 'timeout' || r.outcome.code === 'remote-unreachable' ? 'timeout' : 'rejected',
+            maxForwards: 70, trace: [],
+          });
+        }
       })().catch((e) => this.stack.log.debug({ err: e }, 'sip subscription refresh failed'));
     }, Math.max(1000, granted * 1000 * REFRESH_AT));
     t.unref();

@@ -101,4 +101,36 @@ describe('SIP presence with real SIPp', () => {
     expect(r.code).toBe(0);
     expect(ctx.notifies).toHaveLength(1);
   });
+
+  it('subscriber: refreshes before expiry; 481 is transient (new dialog), 403 ends it for good (RFC 7248 4.2.2)', async () => {
+    ctx = recordingContext();
+    const uasPort = await freeUdpPortHere();
+    adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 6000 }) as typeof adapter;
+    await adapter.start();
+    const first = startSipp({ scenario: 'subscribe-refresh-uas.xml', localPort: uasPort });
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, subscriptionId: 'w-2', maxForwards: 70, trace: [], source: { protocol: 'json' } });
+    expect(res).toMatchObject({ outcome: { status: 'delivered' }, state: 'active', expires: 2 });
+    const r1 = await first.done;
+    expect(r1.errors).toBe('');
+    expect(r1.code).toBe(0);
+    // The new out-of-dialog SUBSCRIBE is retransmitted (Timer E) until the next peer answers 403.
+    const second = await runSipp({ scenario: 'subscribe-reject-uas.xml', localPort: uasPort });
+    expect(second.code).toBe(0);
+    expect(second.messages).toMatch(/SUBSCRIBE sip:dave@sip\.example\.test SIP\/2\.0[\s\S]*?\nTo: <sip:dave@sip\.example\.test>\r?\n/);
+    const ended = await ctx.waitFor(ctx.notifies, (n) => n.subscriptionId === 'w-2' && n.state === 'terminated', 8000);
+    expect(ended.reason).toBe('rejected');
+  }, 30_000);
+
+  it('subscriber: a 403 to the first SUBSCRIBE fails the subscription', async () => {
+    ctx = recordingContext();
+    const uasPort = await freeUdpPortHere();
+    adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx) as typeof adapter;
+    await adapter.start();
+    const uas = startSipp({ scenario: 'subscribe-reject-uas.xml', localPort: uasPort });
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, maxForwards: 70, trace: [], source: { protocol: 'json' } });
+    expect(res).toMatchObject({ outcome: { status: 'failed', code: 'forbidden', remote: { sip: 403 } }, state: 'terminated' });
+    expect((await uas.done).code).toBe(0);
+  });
 });
