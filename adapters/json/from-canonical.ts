@@ -9,6 +9,7 @@ import type { Address } from '../../canonical/address';
 import type { Account, SubscriptionInfo } from '../../canonical/adapter';
 import type { Content, MessageOp, NotifyOp, Outcome } from '../../canonical/operations';
 import { parsePidf } from '../../canonical/pidf';
+import { parseCpim } from '../../canonical/cpim';
 
 export const addressText = (a: Address): string => addressKey(a);
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -36,9 +37,21 @@ export function outcomeJson(o: Outcome): Record<string, unknown> {
   };
 }
 
+/** For message/cpim: the text of an encapsulated text/plain UTF-8 object (a view; bytes untouched). */
+function cpimText(c: Content): string | undefined {
+  if (!/^\s*message\/cpim\s*(?:;|$)/i.test(c.type)) return undefined;
+  try {
+    const m = parseCpim(c.bytes);
+    const ct = m.content.contentType;
+    return plainText({ type: `${ct.mediaType}${ct.params.has('charset') ? `;charset=${ct.params.get('charset')}` : ''}`, bytes: m.content.body });
+  } catch {
+    return undefined;
+  }
+}
+
 /** A message pushed to its recipient on /v1/stream. */
 export function messageFrame(op: MessageOp): Record<string, unknown> {
-  const text = plainText(op.content);
+  const text = plainText(op.content) ?? cpimText(op.content);
   return {
     type: 'message',
     id: op.id,

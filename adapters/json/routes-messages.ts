@@ -11,11 +11,12 @@ import type { MessageOp, Outcome } from '../../canonical/operations';
 import { type Deps, messageId, newTransactionId } from './deps';
 import { addressText, outcomeJson } from './from-canonical';
 import { mediaType, principal, readBody } from './http-util';
-import { messageToOp } from './to-canonical';
+import { checkCpim, messageToOp } from './to-canonical';
 import { CLIENT_ID, JsonRequestError, type MessageRequest, parseJsonBytes, parseMessageRequest } from './wire';
 
 /** Sends one validated request as the principal; shared by HTTP and stream frames. */
 export async function sendAs(deps: Deps, sender: MessageOp['from'], req: MessageRequest): Promise<{ id: string; op: MessageOp; outcome: Outcome }> {
+  if (req.cpim) checkCpim(req.cpim, sender, 'cpim');
   const id = messageId(sender, req.id);
   const op = messageToOp(req, sender, { id, transactionId: newTransactionId(), maxForwards: deps.config.gateway.maxForwards }, new Date().toISOString());
   const outcome = await deps.ctx.deliver(op);
@@ -39,11 +40,12 @@ export function messageRoutes(deps: Deps): Router {
     let mreq: MessageRequest;
     if (type === 'message/cpim') {
       // Raw CPIM: the exact bytes are the content (RFC 3862 6: a gateway MUST NOT change it).
-      const to = queryString(req, 'to');
-      if (to === undefined) throw new JsonRequestError('bad-request', 'a raw message/cpim body needs ?to=ADDRESS', 'to');
       const id = queryString(req, 'id');
       if (id !== undefined && !CLIENT_ID.test(id)) throw new JsonRequestError('bad-request', 'expected 1-128 letters, digits, ".", "_", ":" or "-"', 'id');
       if (body.length === 0) throw new JsonRequestError('bad-request', 'the body is empty', 'body');
+      // The recipient: ?to=, else the CPIM To header.
+      const to = queryString(req, 'to') ?? checkCpim(new Uint8Array(body), account.address, 'body').to;
+      if (to === undefined) throw new JsonRequestError('bad-request', 'a raw message/cpim body needs ?to=ADDRESS or a To header', 'to');
       mreq = { to, cpim: new Uint8Array(body), ...(id !== undefined ? { id } : {}) };
     } else if (type === 'application/json') {
       mreq = parseMessageRequest(parseJsonBytes(body, deps.limits), deps.limits.maxBytes);

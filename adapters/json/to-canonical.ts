@@ -10,6 +10,7 @@ import type { Address } from '../../canonical/address';
 import { ParseError } from '../../canonical/errors';
 import type { Content, MessageOp, PublishOp, SubscribeOp } from '../../canonical/operations';
 import { buildPidf } from '../../canonical/pidf';
+import { parseCpim } from '../../canonical/cpim';
 import { JsonRequestError, type MessageRequest, type PresenceRequest } from './wire';
 
 /** An address from a request member, bare (no resource); a malformed one names the field. */
@@ -106,4 +107,27 @@ export function subscribeOp(o: { watcher: Address; presentity: Address; duration
     trace: [],
     source: { protocol: 'json', id: o.transactionId },
   };
+}
+
+/**
+ * Checks a message/cpim from a JSON client: it must parse (RFC 3862 strictness), and its From, when
+ * present, must be the principal (RFC 2779 5.4.3: B must be able to verify that A sent it). The
+ * bytes are kept as they are; returns the first To, for requests that did not name one.
+ */
+export function checkCpim(bytes: Uint8Array, sender: Address, field: string): { to?: string } {
+  let msg;
+  try {
+    msg = parseCpim(bytes);
+  } catch (err) {
+    throw new JsonRequestError('bad-request', `not a valid message/cpim: ${err instanceof ParseError ? err.message : 'parse error'}`, field);
+  }
+  if (msg.from) {
+    let from: Address | undefined;
+    try { from = toAddress(msg.from.uri, `${field}.From`); } catch { from = undefined; }
+    if (!from || addressKey(from) !== addressKey(sender)) {
+      throw new JsonRequestError('forbidden', `the CPIM From ${msg.from.uri} is not the authenticated sender ${addressKey(sender)}`, `${field}.From`);
+    }
+  }
+  const to = msg.to[0]?.uri;
+  return to !== undefined ? { to } : {};
 }

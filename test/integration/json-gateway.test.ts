@@ -81,6 +81,13 @@ describe('messages (RFC 2779 4.2.1, 5.4.1, 5.4.2)', () => {
     const f2 = await b.next((x) => x.type === 'message' && x.id === r2.json.id);
     expect(f2.contentType).toBe('message/cpim');
     expect(Buffer.from(f2.base64, 'base64').equals(cpim)).toBe(true);
+    expect(f2.text).toBe('hé\r\n');
+    // Without ?to= the CPIM To names the recipient; a From that is not the principal is refused.
+    const r3 = await api(g.url, alice, 'POST', '/v1/messages', new Uint8Array(cpim), { 'content-type': 'message/cpim' });
+    expect(r3.json.outcome.status).toBe('delivered');
+    const spoof = await api(g.url, alice, 'POST', '/v1/messages', { to: 'bob@localhost', cpim: b64(cpim.toString('utf8').replace('im:alice@', 'im:carol@')) });
+    expect(spoof.status).toBe(403);
+    expect(spoof.json.error).toMatchObject({ code: 'forbidden', field: 'cpim.From' });
   });
 
   it('reports each failure reason: unknown user, offline, blocked, unknown domain', async () => {
