@@ -41,13 +41,16 @@ function freePort(): Promise<number> {
   return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
 }
 
-async function makeAdapter(world: ReturnType<typeof sharedWorld>, instanceId: string, heartbeatSeconds = 30): Promise<{ adapter: JsonAdapter; url: string }> {
+async function makeAdapter(world: ReturnType<typeof sharedWorld>, instanceId: string, heartbeatSeconds = 30, delayMs = 0): Promise<{ adapter: JsonAdapter; url: string }> {
   const port = await freePort();
   let adapter!: JsonAdapter;
   const ctx: AdapterContext = {
     gatewayId: 'gw-unit', instanceId, bus: world.bus, state: world.state, log: silent,
     ownerOf: (d) => (d === 'localhost' ? 'json' : undefined),
-    deliver: (op: MessageOp): Promise<Outcome> => adapter.sendMessage({ ...op, trace: [...op.trace, 'gw-unit'] }),
+    deliver: async (op: MessageOp): Promise<Outcome> => {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return adapter.sendMessage({ ...op, trace: [...op.trace, 'gw-unit'] });
+    },
     subscribe: async () => ({ outcome: { status: 'delivered' } }),
     publish: async () => ({ outcome: { status: 'delivered' } }),
     notify: async () => ({ status: 'delivered' }),
@@ -117,5 +120,21 @@ describe('JSON adapter with an in-test context', () => {
 
   it('refuses a stream without a valid token', async () => {
     await expect(connect(one.url, 'nope')).rejects.toThrow('401');
+  });
+});
+
+describe('stop drains in-flight requests', () => {
+  it('finishes a request in flight, then refuses new connections', async () => {
+    const world = sharedWorld();
+    const slow = await makeAdapter(world, 'i-slow', 30, 400);
+    const inflight = post(slow.url, 'alice-token', { to: 'bob@localhost', text: 'slow' });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await slow.adapter.stop();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    const r = await inflight;
+    expect(r.status).toBe(200);
+    expect(r.json.outcome.code).toBe('recipient-offline');
+    await expect(post(slow.url, 'alice-token', { to: 'bob@localhost', text: 'late' })).rejects.toThrow();
   });
 });
