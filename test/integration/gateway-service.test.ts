@@ -297,6 +297,19 @@ function suite(name: string, storeConfig: () => GatewayConfig['store']): void {
       expect(await g.gw.services.accounts.authenticate(token)).toBeUndefined();
     });
 
+    test('stop drains in-flight work and refuses new work meanwhile', async () => {
+      let release: (() => void) | undefined;
+      g.sip.answer = () => new Promise((r) => { release = () => r(DELIVERED); });
+      const inflight = g.json.ctx.deliver(msg(alice, sipUser));
+      await until(() => release !== undefined);
+      const stopping = g.gw.stop();
+      expect(await g.json.ctx.deliver(msg(alice, sipUser))).toMatchObject({ status: 'failed', code: 'service-unavailable' });
+      release!();
+      expect(await inflight).toEqual(DELIVERED);
+      await stopping;
+      expect((await g.gw.readiness()).ready).toBe(false);
+    });
+
     test('readiness and metrics', async () => {
       expect(await g.gw.readiness()).toEqual({ ready: true, checks: { store: { ok: true }, json: { ok: true }, sip: { ok: true } } });
       g.sip.ctx.setReady(false, 'connection lost');
