@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createSipAdapterWith } from '../../adapters/sip';
 import type { Adapter } from '../../canonical/adapter';
 import type { GatewayConfig } from '../../gateway/config/types';
-import { recordingContext, statusCodes, udpExchange, type RecordingContext } from '../support/sipp';
+import { freeUdpPortHere, recordingContext, startSipp, statusCodes, udpExchange, type RecordingContext } from '../support/sipp';
 import { VERDICTS } from '../unit/adapters/sip/rfc4475-verdicts';
 
 const DIR = join(__dirname, '../fixtures/sip');
@@ -60,5 +60,20 @@ describe('RFC 4475 torture messages over UDP to the running adapter', () => {
     const mine = udpExchange(port, valid, 600);
     await Promise.all(storm);
     expect(statusCodes(Buffer.concat(await mine))).toEqual([200]);
+  });
+
+  it('a subscription dialog in progress completes while the torture messages arrive', async () => {
+    ctx.subscribeResult = (op) => ({ outcome: { status: 'delivered' }, subscriptionId: 'dlg-1', state: 'active', expires: op.duration, presence: { type: 'application/pidf+xml', bytes: Buffer.from('<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:alice@api.example.test"/>') } });
+    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${port}`, localPort: await freeUdpPortHere(), keys: { pres: 'alice@api.example.test', watcher: 'bob@sip.example.test', expires: '120' } });
+    const storm = (): Promise<unknown> => Promise.all(Object.keys(VERDICTS).map((n) => udpExchange(port, readFileSync(join(DIR, `rfc4475-${n}.dat`)), 100)));
+    await storm();
+    await ctx.waitFor(ctx.subscribes, (x) => x.duration === 120);
+    await storm();
+    const n = await adapter.sendNotify({ kind: 'notify', transactionId: 'x', subscriptionId: 'dlg-1', watcher: { local: 'bob', domain: 'sip.example.test' }, presentity: { local: 'alice', domain: 'api.example.test' }, presence: { type: 'application/pidf+xml', bytes: Buffer.from('<presence><note>changed by the gateway</note></presence>') }, state: 'active', maxForwards: 70, trace: [] });
+    expect(n).toEqual({ status: 'delivered' });
+    await storm();
+    const r = await sipp.done;
+    expect(r.errors).toBe('');
+    expect(r.code).toBe(0);
   });
 });
