@@ -1,0 +1,358 @@
+/**
+ * The XMPP adapter: XEP-0114 components (and client-mode accounts) joined to the gateway.
+ * Messages: wire -> to-canonical -> ctx.deliver, and MessageOp -> from-canonical -> wire with the
+ * outcome taken from stanza errors and XEP-0184 receipts. Presence lives in presence.ts, IQs in
+ * disco.ts, connections in connection.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Adapter, AdapterContext } from '../../canonical/adapter';
+import { parseJid, unescapeForeign, type Address, addressKey } from '../../canonical/address';
+import { ERROR_TABLE, SwitchboardError, XMPP_CONDITIONS, errorCodeFromXmppCondition, isErrorCode, type XmppCondition } from '../../canonical/errors';
+import { DELIVERED, failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
+import type { XmppEntity } from '@xmpp/component';
+import type { Element } from '@xmpp/xml';
+import type { GatewayConfig } from '../../gateway/config/types';
+import { createClientEntity } from './client';
+import { createComponentEntity } from './component';
+import { type BackoffOptions, XmppLink } from './connection';
+import { answerIq } from './disco';
+import { componentFor, messageFromCanonical } from './from-canonical';
+import { XmppPresence } from './presence';
+import { messageToCanonical } from './to-canonical';
+import {
+  buildErrorReply, buildMessage, buildPresence, buildReceipt, readMessage, readPresence, WireError, type OutPresence,
+} from './wire';
+
+/** Tuning that tests (and only tests) change. */
+export interface XmppAdapterOptions {
+  /**
+   * How long a sent message waits for a stanza error before its outcome is "indeterminate" (no
+   * receipt requested). XMPP has no positive acknowledgement without XEP-0184; errors from the
+   * recipient's server come back within milliseconds on a healthy link, so 400 ms catches them.
+   */
+  readonly errorWindowMs?: number;
+  /** How long a message that requested a XEP-0184 receipt waits for <received/>. */
+  readonly receiptWaitMs?: number;
+  readonly backoff?: BackoffOptions;
+  /** Period of the sweep renewing XMPP watchers' gateway subscriptions. */
+  readonly refreshIntervalMs?: number;
+  /** Entity factories (tests may wrap them); default: xmpp.js. */
+  readonly createComponent?: typeof createComponentEntity;
+  readonly createClient?: typeof createClientEntity;
+}
+
+interface Pending {
+  readonly bareTo: string;
+  readonly finish: (o: Outcome) => void;
+}
+
+/** Ids of stanzas a client link sent, kept to drop their echoes (carbons, reflections). */
+const ECHO_MEMORY = 2048;
+
+interface LinkEntry {
+  readonly link: XmppLink;
+  readonly kind: 'component' | 'client';
+  /** Component: its domain. Client: the account's bare JID. */
+  readonly domain: string;
+  /** Client mode: the gateway-side address the account stands for (its local part unescaped). */
+  readonly serves?: Address;
+  online: boolean;
+  reason?: string;
+}
+
+export class XmppAdapter implements Adapter {
+  readonly protocol = 'xmpp' as const;
+  private readonly links: LinkEntry[] = [];
+  private readonly gatewayDomains: string[];
+  private readonly pending = new Map<string, Pending>();
+  private readonly sentIds = new Set<string>();
+  private readonly presence: XmppPresence;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private stopped = false;
+  private readonly errorWindowMs: number;
+  private readonly receiptWaitMs: number;
+
+  constructor(private readonly config: GatewayConfig, private readonly ctx: AdapterContext, private readonly opts: XmppAdapterOptions = {}) {
+    const x = config.xmpp ?? { components: [], clients: [] };
+    this.gatewayDomains = x.components.map((c) => c.domain.toLowerCase());
+    this.errorWindowMs = opts.errorWindowMs ?? 400;
+    this.receiptWaitMs = opts.receiptWaitMs ?? Math.max(500, Math.min(30_000, config.gateway.messageTimeoutMs - 250));
+    const makeComponent = opts.createComponent ?? createComponentEntity;
+    const makeClient = opts.createClient ?? createClientEntity;
+    x.components.forEach((c, i) => this.addLink('component', c.domain.toLowerCase(), `component ${c.domain}`, `xmpp.components[${i}] (service, domain, secret)`, () => makeComponent(c)));
+    x.clients.forEach((c, i) => {
+      const bare = c.jid.split('/')[0]!.toLowerCase();
+      this.addLink('client', bare, `client ${bare}`, `xmpp.clients[${i}] (service, jid, password)`, () => makeClient(c), servedBy(bare));
+    });
+    this.presence = new XmppPresence({
+      ctx,
+      gatewayDomains: this.gatewayDomains,
+      maxForwards: config.gateway.maxForwards,
+      subscriptionSeconds: config.presence.maxExpires,
+      send: (p) => this.sendPresence(p),
+    });
+  }
+
+  private addLink(kind: 'component' | 'client', domain: string, name: string, configPath: string, create: () => XmppEntity, serves?: Address): void {
+    const entry: LinkEntry = {
+      kind, domain, online: false, ...(serves ? { serves } : {}),
+      link: new XmppLink({
+        name, configPath, create,
+        log: this.ctx.log,
+        onStanza: (el) => this.track(this.onStanza(entry, el)),
+        onState: (online, reason) => {
+          entry.online = online;
+          entry.reason = reason;
+          this.reportReadiness();
+        },
+        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      }),
+    };
+    this.links.push(entry);
+  }
+
+  private reportReadiness(): void {
+    const down = this.links.filter((l) => !l.online);
+    if (down.length === 0) this.ctx.setReady(true);
+    else this.ctx.setReady(false, down.map((l) => l.reason ?? `${l.kind} ${l.domain} not connected`).join('; '));
+  }
+
+  private track<T>(p: Promise<T>): void {
+    this.inflight.add(p);
+    p.catch((err: unknown) => this.ctx.log.error({ err }, 'XMPP stanza handling failed')).finally(() => this.inflight.delete(p));
+  }
+
+  async start(): Promise<void> {
+    if (this.links.length === 0) throw new SwitchboardError('bad-request', 'xmpp: no components and no clients configured');
+    this.ctx.setReady(false, 'xmpp: connecting');
+    // A refused secret or password stops start() with the error naming the setting.
+    await Promise.all(this.links.map((l) => l.link.start()));
+    this.reportReadiness();
+    const every = this.opts.refreshIntervalMs ?? Math.min(60_000, Math.max(1000, (this.config.presence.maxExpires * 1000) / 6));
+    this.refreshTimer = setInterval(() => this.track(this.presence.refreshDue()), every);
+    this.refreshTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.refreshTimer);
+    // Finish in-flight work (bounded), then close the streams.
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 2000))]);
+    for (const p of this.pending.values()) p.finish({ status: 'indeterminate', reason: 'the XMPP adapter stopped before an answer came' });
+    this.pending.clear();
+    await Promise.all(this.links.map((l) => l.link.stop()));
+  }
+
+  /** The link a stanza from this gateway-side address leaves on. */
+  private linkFor(from: Address): LinkEntry | undefined {
+    const client = this.links.find((l) => l.kind === 'client' && l.serves && addressKey(l.serves) === addressKey({ local: from.local, domain: from.domain }));
+    if (client) return client;
+    const domain = componentFor(from, this.gatewayDomains);
+    return this.links.find((l) => l.kind === 'component' && l.domain === domain);
+  }
+
+  private linkForJid(fromJid: string): LinkEntry | undefined {
+    const bare = fromJid.split('/')[0]!.toLowerCase();
+    const domain = bare.slice(bare.indexOf('@') + 1);
+    return this.links.find((l) => l.kind === 'component' && l.domain === domain) ?? this.links.find((l) => l.kind === 'client' && l.domain === bare);
+  }
+
+  private async sendPresence(p: OutPresence): Promise<void> {
+    const entry = this.linkForJid(p.from);
+    if (!entry) throw new SwitchboardError('service-unavailable', `no XMPP link serves ${p.from}`);
+    // A client link can only send as itself: the server stamps its own JID (RFC 6120 8.1.2.1).
+    const el = buildPresence(entry.kind === 'client' ? { ...p, from: entry.link.jid ?? p.from } : p);
+    await entry.link.send(el);
+  }
+
+  private newStanzaId(preferred: string): string {
+    const ok = preferred.length > 0 && preferred.length <= 128 && /^[\x21-\x7e]+$/.test(preferred) && !this.pending.has(preferred);
+    return ok ? preferred : `sb-${randomUUID()}`;
+  }
+
+  async sendMessage(op: MessageOp): Promise<Outcome> {
+    const entry = this.linkFor(op.from);
+    if (!entry) return failed('service-unavailable', `no XMPP component or client account can send for ${addressKey(op.from)}`);
+    if (!entry.link.online) return failed('service-unavailable', `XMPP ${entry.kind} ${entry.domain} is not connected`);
+    const id = this.newStanzaId(op.id);
+    const wantReceipt = op.deliveryNotification === true;
+    let out;
+    try {
+      out = messageFromCanonical(op, { gatewayDomains: this.gatewayDomains, id, requestReceipt: wantReceipt });
+    } catch (err) {
+      if (err instanceof SwitchboardError || err instanceof WireError) {
+        return failed(err instanceof SwitchboardError ? err.code : 'bad-request', err.message);
+      }
+      throw err;
+    }
+    const el = buildMessage(entry.kind === 'client' ? { ...out, from: entry.link.jid ?? out.from } : out);
+    const bareTo = out.to.split('/')[0]!.toLowerCase();
+    return new Promise<Outcome>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (o: Outcome): void => {
+        if (!this.pending.has(id)) return;
+        this.pending.delete(id);
+        clearTimeout(timer);
+        resolve(o);
+      };
+      this.pending.set(id, { bareTo, finish });
+      // RFC 3860 3.4.1: without a receipt the far side gives "no authoritative indication": the
+      // outcome is indeterminate unless a stanza error arrives within the window.
+      const wait = wantReceipt ? this.receiptWaitMs : this.errorWindowMs;
+      timer = setTimeout(() => finish({
+        status: 'indeterminate',
+        reason: wantReceipt ? `no XEP-0184 receipt within ${wait} ms` : 'sent; XMPP reports no delivery without a receipt (RFC 3860 3.4.1)',
+      }), wait);
+      if (entry.kind === 'client') this.rememberSent(id);
+      entry.link.send(el).catch((err: unknown) => finish(failed('service-unavailable', err instanceof Error ? err.message : String(err))));
+    });
+  }
+
+  private rememberSent(id: string): void {
+    this.sentIds.add(id);
+    if (this.sentIds.size > ECHO_MEMORY) this.sentIds.delete(this.sentIds.values().next().value as string);
+  }
+
+  async sendNotify(op: NotifyOp): Promise<Outcome> {
+    try {
+      return await this.presence.sendNotify(op);
+    } catch (err) {
+      return failed(err instanceof SwitchboardError ? err.code : 'remote-error', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async sendSubscribe(op: SubscribeOp): Promise<SubscribeResult> {
+    try {
+      return await this.presence.sendSubscribe(op);
+    } catch (err) {
+      return { outcome: failed(err instanceof SwitchboardError ? err.code : 'remote-error', err instanceof Error ? err.message : String(err)) };
+    }
+  }
+
+  private async onStanza(entry: LinkEntry, el: Element): Promise<void> {
+    if (this.stopped) return;
+    if (el.name === 'message') return this.onMessage(entry, el);
+    if (el.name === 'presence') {
+      const isError = el.attrs.type === 'error';
+      try {
+        const p = readPresence(el);
+        if (entry.kind === 'client' && p.to !== undefined) {
+          // A client account stands for one gateway-side address.
+          return await this.presence.onPresence({ ...p, to: this.clientTarget(entry, p.to) });
+        }
+        return await this.presence.onPresence(p);
+      } catch (err) {
+        if (isError) return;
+        const msg = err instanceof Error ? err.message : String(err);
+        this.ctx.log.warn({ err: msg }, 'presence refused');
+        await this.safeSend(entry, buildErrorReply({ name: 'presence', ...attrsOf(el) }, err instanceof WireError ? err.condition : 'bad-request', 'modify', msg));
+      }
+      return;
+    }
+    if (el.name === 'iq') {
+      const reply = answerIq(el, entry.kind === 'component' ? this.gatewayDomains : [entry.domain.slice(entry.domain.indexOf('@') + 1)]);
+      if (reply) await this.safeSend(entry, reply);
+    }
+  }
+
+  /** In client mode, stanzas to the account are for the address it serves, as a pseudo-JID. */
+  private clientTarget(entry: LinkEntry, _to: string): string {
+    return entry.serves ? `${entry.serves.local}@${entry.serves.domain}` : entry.domain;
+  }
+
+  private async safeSend(entry: LinkEntry, el: Element): Promise<void> {
+    try {
+      await entry.link.send(el);
+    } catch (err) {
+      this.ctx.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'could not answer a stanza');
+    }
+  }
+
+  private async onMessage(entry: LinkEntry, el: Element): Promise<void> {
+    const type = el.attrs.type ?? 'normal';
+    let m;
+    try {
+      m = readMessage(el);
+    } catch (err) {
+      if (type !== 'error') await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, err instanceof WireError ? err.condition : 'bad-request', 'modify', (err as Error).message));
+      return;
+    }
+    if (m.type === 'error') {
+      // RFC 6120 8.3.1: "An entity that receives an error stanza MUST NOT respond to the stanza
+      // with a further error stanza": it only settles the message it answers.
+      const p = m.id !== undefined ? this.pending.get(m.id) : undefined;
+      if (p) {
+        const cond = m.error?.condition ?? 'undefined-condition';
+        const code = errorCodeFromXmppCondition(cond);
+        const xmppCond = isXmppCondition(cond) ? cond : undefined;
+        p.finish(failed(code, m.error?.text ?? `the XMPP side answered <${cond}/>`, { remote: { ...(xmppCond ? { xmpp: xmppCond } : {}), ...(m.error?.text ? { text: m.error.text } : {}) } }));
+      }
+      return;
+    }
+    if (m.receivedId !== undefined) {
+      // XEP-0184 section 5: <received/> names the id of the message it acknowledges.
+      const p = this.pending.get(m.receivedId);
+      if (p && (m.from === undefined || m.from.split('/')[0]!.toLowerCase() === p.bareTo)) p.finish(DELIVERED);
+    }
+    if (entry.kind === 'client' && m.id !== undefined && this.sentIds.has(m.id)) return; // our own echo
+    if (entry.kind === 'client' && m.trace && m.trace.text.split(',').map((s) => s.trim()).includes(this.ctx.gatewayId)) return;
+    const headline = m.type === 'headline';
+    const reply = async (code: Parameters<typeof failed>[0], text: string | undefined, condition?: string): Promise<void> => {
+      // RFC 6121 5.2.2: headlines are not answered with errors.
+      if (headline) return;
+      const row = ERROR_TABLE[isErrorCode(code) ? code : 'internal'];
+      await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, condition ?? row.xmpp.condition, row.xmpp.type, text));
+    };
+    if (m.type === 'groupchat') {
+      // Switchboard is no multi-user chat service (RFC 6121 8.5.3.2.1 answers such with service-unavailable).
+      await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, 'service-unavailable', 'cancel', 'groupchat messages are not relayed'));
+      return;
+    }
+    let op: MessageOp | undefined;
+    try {
+      const inbound = entry.kind === 'client' ? { ...m, to: this.clientTarget(entry, m.to ?? '') } : m;
+      op = messageToCanonical(inbound, {
+        gatewayDomains: this.gatewayDomains,
+        maxForwards: this.config.gateway.maxForwards,
+        newId: () => randomUUID(),
+        now: () => new Date().toISOString(),
+      });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      await reply('bad-request', msg, err instanceof WireError ? err.condition : 'bad-request');
+      return;
+    }
+    if (!op) return; // nothing to relay (chat state, bare receipt)
+    const outcome = await this.ctx.deliver(op);
+    if (outcome.status === 'delivered') {
+      // XEP-0184 section 5.1: "the recipient MUST send a receipt ... upon receiving a message
+      // that contains a receipt request" once it is delivered; the gateway speaks for the far side.
+      if (m.receiptRequest && m.id !== undefined && m.from !== undefined && m.to !== undefined) {
+        await this.safeSend(entry, buildReceipt(entry.kind === 'client' ? (entry.link.jid ?? m.to) : m.to, m.from, m.id));
+      }
+    } else if (outcome.status === 'failed') {
+      await reply(outcome.code, outcome.reason, outcome.remote?.xmpp);
+    }
+  }
+}
+
+function attrsOf(el: Element): { from?: string; to?: string; id?: string } {
+  const { from, to, id } = el.attrs;
+  return { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(id ? { id } : {}) };
+}
+
+function isXmppCondition(c: string): c is XmppCondition {
+  return (XMPP_CONDITIONS as readonly string[]).includes(c);
+}
+
+/** The address a client account stands for: an account named `user%domain` bridges user@domain. */
+function servedBy(bareJid: string): Address | undefined {
+  try {
+    const a = parseJid(bareJid);
+    const u = unescapeForeign(a, a.domain);
+    return { local: u.local, domain: u.domain.toLowerCase() };
+  } catch {
+    return undefined;
+  }
+}
