@@ -39,7 +39,8 @@ class RedisBus implements Bus {
 
   private subscriber(): Redis {
     if (!this.sub) {
-      this.sub = this.pub.duplicate();
+      // The subscriber may queue while (re)connecting: ioredis resubscribes its channels itself.
+      this.sub = this.pub.duplicate({ lazyConnect: false, enableOfflineQueue: true });
       this.sub.on('error', () => { /* reconnects by itself; readiness reports the main connection */ });
       this.sub.on('message', (channel: string, message: string) => {
         for (const h of [...(this.handlers.get(channel) ?? [])]) {
@@ -73,7 +74,7 @@ class RedisBus implements Bus {
 
   async close(): Promise<void> {
     this.handlers.clear();
-    if (this.sub) await this.sub.quit().catch(() => this.sub?.disconnect());
+    if (this.sub) await closeConnection(this.sub);
   }
 }
 
@@ -131,7 +132,8 @@ export class RedisStore implements Store {
 
   /** Connects; throws StoreError naming the URL when Redis does not answer. */
   static async connect(url: string, opts: StoreOptions = {}): Promise<RedisStore> {
-    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000 });
+    // No offline queue: while Redis is away, calls fail at once (store-unavailable) instead of piling up.
+    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, connectTimeout: 5_000, retryStrategy: (times) => Math.min(times * 100, 1_000) });
     r.on('error', () => { /* ioredis reconnects; ping() reports the state */ });
     try {
       await r.connect();
@@ -140,7 +142,7 @@ export class RedisStore implements Store {
       r.disconnect();
       throw new StoreError(`cannot reach Redis at ${redact(url)} (check store.url): ${(err as Error).message}`, { cause: err });
     }
-    return new RedisStore(r, opts);
+    return guarded(new RedisStore(r, opts));
   }
 
   constructor(private readonly r: Redis, opts: StoreOptions = {}) {
@@ -158,7 +160,7 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     await this.bus.close();
-    await this.r.quit().catch(() => this.r.disconnect());
+    await closeConnection(this.r);
   }
 
   async putAccount(rec: AccountRecord): Promise<void> {
@@ -401,8 +403,41 @@ export class RedisStore implements Store {
   }
 
   state(namespace: string): AdapterState {
-    return new RedisState(this.r, namespace);
+    return guarded(new RedisState(this.r, namespace));
   }
+}
+
+/** QUIT when connected (bounded wait), otherwise just stop reconnecting. */
+async function closeConnection(r: Redis): Promise<void> {
+  if (r.status !== 'ready') {
+    r.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([r.quit().catch(() => undefined), new Promise((res) => { timer = setTimeout(res, 1_000); })]);
+  clearTimeout(timer);
+  r.disconnect();
+}
+
+/**
+ * Every failure of a store call surfaces as a StoreError (code store-unavailable), whatever
+ * ioredis threw (connection closed, retries exhausted), so callers map it to one outcome.
+ */
+function guarded<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      const v = Reflect.get(t, prop, t) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const out = (v as (...a: unknown[]) => unknown).apply(t, args);
+        return out instanceof Promise
+          ? out.catch((err: unknown) => {
+            throw err instanceof StoreError ? err : new StoreError(`Redis ${String(prop)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          })
+          : out;
+      };
+    },
+  });
 }
 
 /** A URL without its password, for error messages and logs. */

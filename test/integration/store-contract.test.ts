@@ -246,6 +246,21 @@ describe('redis', () => {
     }
   });
 
+  test('when Redis goes away, calls fail with store-unavailable and ping says so', async () => {
+    const own = await startRedis();
+    const store = await RedisStore.connect(own.url);
+    try {
+      await store.putRules('x@y.test', DEFAULT_RULES);
+      await own.stop();
+      await expect(store.ping()).rejects.toMatchObject({ code: 'store-unavailable' });
+      await expect(store.getRules('x@y.test')).rejects.toMatchObject({ code: 'store-unavailable', name: 'StoreError' });
+      await expect(store.state('n').get('k')).rejects.toMatchObject({ code: 'store-unavailable' });
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
+
   test('connect names the URL when Redis is not there', async () => {
     await expect(RedisStore.connect('redis://127.0.0.1:1/0')).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0 \(check store\.url\)/);
   });
