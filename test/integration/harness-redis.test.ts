@@ -4,8 +4,8 @@
 import Redis from 'ioredis';
 import * as fs from 'node:fs';
 import { isPortOpen } from '../support/ports';
-import { isPidAlive } from '../support/process';
-import { redisPing, startRedis, type RedisHandle } from '../support/redis';
+import { isPidAlive, startProcess } from '../support/process';
+import { REDIS_SERVER, redisPing, startRedis, type RedisHandle } from '../support/redis';
 
 describe('startRedis', () => {
   let redis: RedisHandle | undefined;
@@ -53,5 +53,47 @@ describe('startRedis', () => {
     expect(fs.existsSync(r.dir)).toBe(false);
     // stop() is idempotent.
     await r.stop();
+  });
+});
+
+describe('startProcess (with redis-server as the child)', () => {
+  it('reports a child that exits before it is ready, with its output', async () => {
+    await expect(startProcess({
+      name: 'redis-bad-args',
+      command: REDIS_SERVER,
+      args: ['--port', 'not-a-port'],
+      ready: async () => false,
+      readyTimeoutMs: 5000,
+    })).rejects.toThrow(/redis-bad-args exited before it was ready[\s\S]*(port|argument|config)/i);
+  });
+
+  it('stops a child that is not ready by the deadline and leaves no process behind', async () => {
+    let pid = 0;
+    const started = Date.now();
+    await expect(startProcess({
+      name: 'never-ready',
+      command: REDIS_SERVER,
+      args: ['--port', '0', '--save', '', '--appendonly', 'no', '--unixsocket', `/tmp/sb-never-ready-${process.pid}.sock`],
+      ready: async () => {
+        return false;
+      },
+      readyTimeoutMs: 600,
+      diagnostics: () => 'diagnostics-were-called',
+    }).then((p) => { pid = p.pid; })).rejects.toThrow(/never-ready not ready within 600 ms[\s\S]*diagnostics-were-called/);
+    expect(pid).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8000);
+    // Nothing called never-ready survives: the pids of our children are gone.
+    const { execFileSync } = await import('node:child_process');
+    const ps = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    expect(ps).not.toMatch(/sb-never-ready/);
+  });
+
+  it('names a command that is not installed', async () => {
+    await expect(startProcess({
+      name: 'missing',
+      command: '/nonexistent/bin/switchboard-test-peer',
+      args: [],
+      ready: async () => true,
+    })).rejects.toThrow(/missing: cannot run \/nonexistent\/bin\/switchboard-test-peer \(not installed\?\)/);
   });
 });

@@ -119,13 +119,26 @@ export async function startProcess(opts: StartProcessOptions): Promise<ManagedPr
       if (child.pid !== undefined) running.delete(child.pid);
       resolve();
     });
-    child.once('error', (e) => {
-      spawnError = e;
+    // 'on', not 'once': a later 'error' (e.g. a failed kill) must not go unhandled.
+    child.on('error', (e) => {
+      spawnError ??= e;
       // A spawn failure emits 'error' without 'exit'.
       if (child.pid === undefined) resolve();
     });
   });
   if (child.pid !== undefined) running.set(child.pid, child);
+  // Spawn failures (ENOENT, EACCES) arrive as an async 'error'; wait for 'spawn' or 'error' before
+  // polling, so a missing binary is reported as such and never mistaken for a ready server.
+  await new Promise<void>((resolve) => {
+    if (spawnError) return resolve();
+    const done = (): void => {
+      child.off('spawn', done);
+      child.off('error', done);
+      resolve();
+    };
+    child.once('spawn', done);
+    child.once('error', done);
+  });
 
   const describe = (): string => {
     const parts = [`stdout: ${out.toString().trim() || '(empty)'}`, `stderr: ${err.toString().trim() || '(empty)'}`];
@@ -153,7 +166,7 @@ export async function startProcess(opts: StartProcessOptions): Promise<ManagedPr
   const started = Date.now();
   let lastCheckError: unknown;
   for (let attempt = 0; ; attempt++) {
-    if (spawnError) {
+    if (spawnError && child.pid === undefined) {
       const code = (spawnError as NodeJS.ErrnoException).code;
       throw new Error(`${opts.name}: cannot run ${opts.command}${code === 'ENOENT' ? ' (not installed?)' : ''}: ${spawnError.message}`);
     }
