@@ -44,8 +44,20 @@ export class PresenceNotifier {
       reply(400, 'Missing Contact header field in SUBSCRIBE'); return;
     }
     const origin = { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` };
-    const result = await stack.ctx.subscribe(sipSubscribeToOp(req, origin, duration, dialog?.id));
+    // NOTIFYs the gateway sends for this dialog while it handles the refresh or end (the end's
+    // terminating NOTIFY, say) wait until the SUBSCRIBE is answered, so the watcher sees the
+    // response first (RFC 6665 4.1.2.4 allows either order; many user agents expect this one).
+    const heldKey = dialog?.id;
+    if (heldKey) this.held.set(heldKey, []);
+    let result;
+    try {
+      result = await stack.ctx.subscribe(sipSubscribeToOp(req, origin, duration, dialog?.id));
+    } catch (e) {
+      if (heldKey) this.release(heldKey);
+      throw e;
+    }
     if (result.outcome.status === 'failed') {
+      if (heldKey) this.release(heldKey);
       const { status, phrase } = outcomeToStatus(result.outcome);
       reply(status, phrase, status === 423 ? [['Min-Expires', String(this.presence.minExpires)]] : []);
       if (dialog) await this.dialogs.deleteNotifier(dialog);
@@ -76,11 +88,27 @@ export class PresenceNotifier {
       ...(granted > 0 ? { expires: granted } : {}),
       maxForwards: 70, trace: [],
     };
-    void this.sendNotify(first).catch((e) => stack.log.debug({ err: e }, 'sip initial NOTIFY failed'));
+    const held = heldKey ? this.release(heldKey) : [];
+    if (!held.some((n) => n.state === 'terminated')) held.unshift(first);
+    void (async () => { for (const n of held) await this.sendNotify(n); })().catch((e) => stack.log.debug({ err: e }, 'sip NOTIFY after SUBSCRIBE failed'));
+  }
+
+  /** NOTIFYs held for a dialog whose SUBSCRIBE is being answered, by dialog id (bounded by the SUBSCRIBEs in progress). */
+  private readonly held = new Map<string, NotifyOp[]>();
+
+  private release(id: string): NotifyOp[] {
+    const ops = this.held.get(id) ?? [];
+    this.held.delete(id);
+    return ops;
   }
 
   /** NOTIFY to a SIP watcher (called by the gateway on every change, and for the first one). */
   async sendNotify(op: NotifyOp): Promise<Outcome> {
+    const queue = this.held.get(op.subscriptionId);
+    if (queue && queue.length < 16) {
+      queue.push(op);
+      return { status: 'indeterminate', reason: 'NOTIFY queued until the SUBSCRIBE in progress is answered' };
+    }
     const d = await this.dialogs.getNotifier(op.subscriptionId);
     if (!d) return failed('subscription-gone', `no SIP subscription ${op.subscriptionId}`);
     d.cseq += 1;

@@ -233,7 +233,7 @@ function outbound(over: Partial<MessageOp>): MessageOp {
 
 /** SIPp's message log: blocks after "-----... timestamp" lines, each "UDP message sent (...)" or "... received ...". */
 function logBlocks(log: string, kind: 'sent' | 'received'): string[] {
-  return log.split(/^-{5,}[^\n]*\n/m).filter((b) => new RegExp(`^\\S+ message ${kind}`).test(b));
+  return log.split(/^-{20,} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\r?\n/m).filter((b) => new RegExp(`^\\S+ message ${kind}`).test(b));
 }
 
 function splitLogged(block: string): { head: string; body: Buffer } {

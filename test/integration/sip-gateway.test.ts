@@ -97,7 +97,7 @@ describe('messages', () => {
     const s = await uas.done;
     expect(s.code).toBe(0);
     const m = receivedMessage(s.messages);
-    expect(m.body.equals(body)).toBe(true);
+    if (!m.body.equals(body)) throw new Error(`body differs:\n${JSON.stringify(m.body.toString('latin1'))}\n${JSON.stringify(body.toString('latin1'))}`);
     expect(m.head).toMatch(new RegExp(`\\r\\nSwitchboard-Trace: ${GW_ID.replace(/\./g, '\\.')}\\r\\n`));
     expect(m.head).toMatch(/\r\nMax-Forwards: 69\r\n/);
     expect((await verify(Buffer.concat([Buffer.from(`Content-Type: ${type}\r\n\r\n`), m.body]), { caFile: cert.certFile })).ok).toBe(true);
@@ -165,7 +165,7 @@ describe('presence', () => {
 });
 
 function receivedMessage(log: string): { head: string; body: Buffer } {
-  const block = log.split(/^-{5,}[^\n]*\n/m).find((b) => /^\S+ message received/.test(b) && /\n\s*MESSAGE sip:/.test(b));
+  const block = log.split(/^-{20,} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\r?\n/m).find((b) => /^\S+ message received/.test(b) && /\n\s*MESSAGE sip:/.test(b));
   if (!block) throw new Error(`no MESSAGE received in SIPp log:\n${log.slice(0, 1500)}`);
   const text = block.slice(block.search(/^MESSAGE sip:/m));
   const end = text.indexOf('\r\n\r\n');
