@@ -20,7 +20,10 @@ const LOGIN_SCRIPT = path.join(__dirname, '..', 'support', 'xmpp-login.py');
  * XEP-0114 handshake over a raw socket: open the stream, read the id from the server's header,
  * send sha1(id + secret) in hex, and return everything the server said after that.
  */
-function componentHandshake(port: number, domain: string, secret: string, timeoutMs = 5000): Promise<string> {
+function componentHandshake(
+  port: number, domain: string, secret: string, timeoutMs = 5000,
+  then?: { send: string; until: RegExp },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     let buf = '';
@@ -48,8 +51,12 @@ function componentHandshake(port: number, domain: string, secret: string, timeou
         sock.write(`<handshake>${digest}</handshake>`);
         return;
       }
+      const before = after;
       after += d.toString('utf8');
-      if (/<handshake\s*\/>|<handshake><\/handshake>|<\/stream:stream>|<stream:error/.test(after)) finish();
+      const accepted = /<handshake\s*\/>|<handshake><\/handshake>/;
+      if (then && accepted.test(after) && !accepted.test(before)) sock.write(then.send);
+      if (/<\/stream:stream>|<stream:error/.test(after)) finish();
+      else if (accepted.test(after) && (!then || then.until.test(after))) finish();
     });
     sock.once('end', () => finish());
     sock.once('error', (e) => finish(e));
@@ -117,6 +124,15 @@ describe('startProsody', () => {
     const got = await componentHandshake(server().componentPort, COMPONENT.domain, 'wrong-secret');
     expect(got).not.toMatch(/<handshake\s*\/>|<handshake><\/handshake>/);
     expect(got).toMatch(/<stream:error>[\s\S]*not-authorized/);
+  });
+
+  it('answers a chat message to an offline user with <service-unavailable/> ("offline" is disabled)', async () => {
+    const got = await componentHandshake(server().componentPort, COMPONENT.domain, COMPONENT.secret, 5000, {
+      send: `<message from='bob@${COMPONENT.domain}' to='alice@example.test' type='chat' id='m1'><body>hi</body></message>`,
+      until: /<\/message>/,
+    });
+    expect(got).toMatch(/<message[^>]*type=['"]error['"]/);
+    expect(got).toMatch(/<service-unavailable/);
   });
 
   it('lets a real slixmpp client log in', async () => {
