@@ -70,6 +70,8 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   const peers: Peer[] = [];
   let baseMs: number | null = null;
   let baseReceived = 0;
+  let baseWatcherCpu: number | null = null;
+  let watcherCpu: number | null = null;
   let g: { received: number; lastMs: number | null; firstMs: number | null; answeredMs: number; cpuPer: number | null; accRate: number; subRate: number } | undefined;
   const redis = await startBenchRedis();
   try {
@@ -83,9 +85,11 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
       const marker = `fan-base-${Date.now()}`;
       await bw.request('arm', marker, 5000);
       const frame = JSON.stringify({ type: 'presence', presentity: PRESENTITY, state: 'active', presence: { contentType: 'application/pidf+xml', pidf: Buffer.from(pidf(marker)).toString('base64') } });
+      const wc0 = cpuMicros(bw.child.pid);
       const sentAt = nowMicros();
       await bcast.request('broadcast', frame, 30_000);
       const r = await bw.request<WaitResult>('wait', { timeoutMs: FANOUT_WAIT_MS }, FANOUT_WAIT_MS + 5000);
+      baseWatcherCpu = r.received ? round((cpuMicros(bw.child.pid) - wc0) / r.received, 1) : null;
       baseReceived = r.received;
       baseMs = r.lastMicros !== null ? round((r.lastMicros - sentAt) / 1000, 1) : null;
       for (const p of peers.splice(0)) await stopChild(p.child);
@@ -113,12 +117,14 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
     const marker = `fan-gw-${Date.now()}`;
     await w.request('arm', marker, 5000);
     const cpu0 = cpuMicros(gw.child.pid);
+    const wc0 = cpuMicros(w.child.pid);
     const sentAt = nowMicros();
     const pub = await request('PUT', `${gw.jsonUrl}/v1/presence`, PRESENTITY_TOKEN, 'application/pidf+xml', pidf(marker));
     const answeredMs = (nowMicros() - sentAt) / 1000;
     if (pub.status !== 200) throw new Error(`publish: HTTP ${pub.status} ${pub.text.slice(0, 300)}`);
     const r = await w.request<WaitResult>('wait', { timeoutMs: FANOUT_WAIT_MS }, FANOUT_WAIT_MS + 5000);
     const cpu1 = cpuMicros(gw.child.pid);
+    watcherCpu = r.received ? round((cpuMicros(w.child.pid) - wc0) / r.received, 1) : null;
     g = {
       received: r.received, lastMs: r.lastMicros !== null ? round((r.lastMicros - sentAt) / 1000, 1) : null,
       firstMs: r.firstMicros !== null ? round((r.firstMicros - sentAt) / 1000, 1) : null,
@@ -140,6 +146,7 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   figures.push(figure('notifications per second', 'notif/s', g?.lastMs ? round(g.received / (g.lastMs / 1000), 0) : null, baseMs ? round(baseReceived / (baseMs / 1000), 0) : null));
   figures.push(figure('publish answered after', 'ms', g?.answeredMs));
   figures.push(figure('gateway CPU per notification', 'us', g?.cpuPer));
+  figures.push(figure('watchers process CPU per notification', 'us', watcherCpu, baseWatcherCpu, 'the receiving side: it must not be the bottleneck'));
   figures.push(figure('account creation rate (admin API)', 'accounts/s', g?.accRate));
   figures.push(figure('connect + subscribe rate', 'watchers/s', g?.subRate));
   return {
