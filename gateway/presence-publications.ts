@@ -119,9 +119,8 @@ export class Publications {
 
   /** RFC 2779 3.2.4: the source went out of contact; its publication goes, the rest recomposed. */
   async outOfContact(presentity: Address, sourceKey: string): Promise<void> {
-    const key = addressKey(presentity);
-    await this.removeSource(key, sourceKey);
-    await this.recompose(presentity);
+    // A source that never published (a watcher-only client) changes nothing: no notification.
+    if ((await this.removeSource(addressKey(presentity), sourceKey)) > 0) await this.recompose(presentity);
   }
 
   /** Sweeper: one expired publication removed (the caller holds the expiry claim). */

@@ -227,6 +227,8 @@ function suite(name: string, storeConfig: () => GatewayConfig['store']): void {
       expect(Buffer.from(fetched.presence!.bytes).equals(Buffer.from(doc.bytes))).toBe(true);
 
       const watch = await g.json.ctx.subscribe(sub(bob, alice, 600));
+      await g.gw.services.outOfContact(alice, 'ws-never-published');
+      expect(g.json.notifiesFor(bob)).toEqual([]);
       await g.gw.services.outOfContact(alice, 'ws-alice');
       expect(basicOf(g.json.notifiesFor(bob).at(-1)?.presence)).toEqual(['closed']);
       expect(g.json.notifiesFor(bob).at(-1)?.subscriptionId).toBe(watch.subscriptionId);
