@@ -15,7 +15,7 @@ import { onPublish } from './presence-publish';
 import { PresenceSubscriber } from './presence-subscriber';
 import { ACCEPT_HEADER, ALLOW_HEADER, checkRequestPolicy } from './request-policy';
 import { SipStack } from './stack';
-import { sipMessageToOp, traceOf } from './to-canonical';
+import { sipMessageToOp, traceOf, unescapeTarget } from './to-canonical';
 import type { Remote } from './transport';
 import { SipWireError } from './wire-error';
 import { splitMessage, type SipMessage } from './wire-message';
@@ -127,7 +127,8 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
 
   async function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
     if (await loopCheck(req, remote, txKey)) return;
-    const op = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` });
+    const parsed = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` });
+    const op = { ...parsed, to: unescapeTarget(parsed.to, ctx.ownerOf) };
     const outcome = await ctx.deliver(op);
     const { status, phrase } = outcomeToStatus(outcome);
     log.debug({ msgId: op.id, status }, 'sip MESSAGE answered');

@@ -7,7 +7,7 @@ import { failed, type NotifyOp, type Outcome } from '../../canonical/operations'
 import type { DialogStore, NotifierDialog } from './dialog-store';
 import { outcomeToStatus, statusToOutcome } from './from-canonical';
 import type { SipStack } from './stack';
-import { sipSubscribeToOp } from './to-canonical';
+import { sipSubscribeToOp, unescapeTarget } from './to-canonical';
 import type { Remote } from './transport';
 import { randomToken } from './wire-serialize';
 import type { CheckedRequest } from './wire-validate';
@@ -51,7 +51,8 @@ export class PresenceNotifier {
     if (heldKey) this.held.set(heldKey, []);
     let result;
     try {
-      result = await stack.ctx.subscribe(sipSubscribeToOp(req, origin, duration, dialog?.id));
+      const op = sipSubscribeToOp(req, origin, duration, dialog?.id);
+      result = await stack.ctx.subscribe({ ...op, presentity: unescapeTarget(op.presentity, stack.ctx.ownerOf) });
     } catch (e) {
       if (heldKey) this.release(heldKey);
       throw e;
@@ -75,7 +76,7 @@ export class PresenceNotifier {
       localUri: req.to.uri, remoteUri: req.from.uri, remoteTarget: req.contact![0]!.uri,
       routeSet: (req.recordRoute ?? []).map((r) => `<${r.uri}>`),
       cseq: 0, peer: { transport: remote.transport, address: remote.address, port: remote.port },
-      watcher: sipSubscribeToOp(req, origin, 0).watcher, presentity: sipSubscribeToOp(req, origin, 0).presentity,
+      watcher: sipSubscribeToOp(req, origin, 0).watcher, presentity: unescapeTarget(sipSubscribeToOp(req, origin, 0).presentity, stack.ctx.ownerOf),
       expiresAt: 0,
     };
     d.expiresAt = Date.now() + granted * 1000;

@@ -4,7 +4,7 @@
  * Message/CPIM content in any way"); the hop count and the received-trace come from
  * Max-Forwards and the Switchboard-Trace header.
  */
-import type { Address } from '../../canonical/address';
+import { unescapeForeign, type Address } from '../../canonical/address';
 import type { MessageOp, PublishOp, SubscribeOp } from '../../canonical/operations';
 import { DEFAULT_MAX_FORWARDS, parseTrace } from '../../canonical/trace';
 import { SipWireError, bad } from './wire-error';
@@ -40,6 +40,16 @@ export function targetOf(req: CheckedRequest): Address {
   if (ru && (!ru.user || isIPv4(ru.host) || ru.host === 'localhost')) return addressOf(req.to);
   if (ru) return addressOf({ sip: ru, uri: req.uri, scheme: req.uriScheme });
   return addressOf({ uri: req.uri, scheme: req.uriScheme });
+}
+
+/**
+ * A target in the escaped form of DESIGN "Addresses and routing": `user%other.dom@gw-domain`,
+ * at a domain the gateway serves for another protocol, is `user@other.dom` (RFC 2779 4.1.3: every
+ * received message can be answered). `ownerOf` is the gateway's domain table.
+ */
+export function unescapeTarget(a: Address, ownerOf: (domain: string) => string | undefined): Address {
+  const owner = ownerOf(a.domain);
+  return owner !== undefined && owner !== 'sip' ? unescapeForeign(a, a.domain) : a;
 }
 
 /** The received-trace of a request; several header fields join in order. */

@@ -1,5 +1,5 @@
 import { messageParts, outcomeToStatus, sipUriFor, statusToOutcome } from '../../../../adapters/sip/from-canonical';
-import { sipMessageToOp, sipPublishToOp, targetOf, traceOf } from '../../../../adapters/sip/to-canonical';
+import { sipMessageToOp, sipPublishToOp, targetOf, traceOf, unescapeTarget } from '../../../../adapters/sip/to-canonical';
 import { checkRequestPolicy } from '../../../../adapters/sip/request-policy';
 import { serverKey } from '../../../../adapters/sip/transactions';
 import { parseSip, type CheckedRequest } from '../../../../adapters/sip/wire-validate';
@@ -95,5 +95,22 @@ describe('digest (RFC 2617 3.5 example)', () => {
   it('refuses non-Digest and non-MD5 challenges', () => {
     expect(parseChallenge('Basic realm="x"')).toBeUndefined();
     expect(parseChallenge('Digest realm="x", nonce="y", algorithm=SHA-256')).toBeUndefined();
+  });
+});
+
+describe('escaped foreign targets', () => {
+  const owners: Record<string, string> = { 'example.test': 'xmpp', 'sip.example.test': 'sip' };
+  const ownerOf = (d: string): string | undefined => owners[d];
+  it.each([
+    [{ local: 'joe%jabber.org', domain: 'example.test' }, { local: 'joe', domain: 'jabber.org' }],
+    [{ local: 'joe%jabber.org', domain: 'sip.example.test' }, { local: 'joe%jabber.org', domain: 'sip.example.test' }],
+    [{ local: 'joe%jabber.org', domain: 'unknown.test' }, { local: 'joe%jabber.org', domain: 'unknown.test' }],
+    [{ local: 'plain', domain: 'example.test' }, { local: 'plain', domain: 'example.test' }],
+  ])('%j -> %j', (a, want) => {
+    expect(unescapeTarget(a, ownerOf)).toEqual(want);
+  });
+  it('a percent-encoded escaped user part in a Request-URI unescapes', () => {
+    const op = sipMessageToOp(req('Content-Type: text/plain\r\n', 'x', 'MESSAGE', 'sip:joe%25jabber.org@example.test'), { transactionId: 't', sourceId: 's' });
+    expect(unescapeTarget(op.to, ownerOf)).toEqual({ local: 'joe', domain: 'jabber.org' });
   });
 });
