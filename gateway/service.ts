@@ -57,7 +57,7 @@ export async function createGateway(opts: CreateGatewayOptions): Promise<Gateway
   const instanceId = config.gateway.instanceId ?? `${config.gateway.id}-${randomBytes(4).toString('hex')}`;
   const log = opts.log.child({ instanceId });
   const store = await openStore(config, opts.tuning?.store);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ defaultMetrics: true });
   const readiness = new ReadinessBoard();
   const inflight = new Inflight();
   const ownerOf = domainTable(config.domains);
@@ -100,7 +100,11 @@ export async function createGateway(opts: CreateGatewayOptions): Promise<Gateway
   const factories = opts.factories ?? ADAPTERS;
   for (const p of PROTOCOLS) {
     const factory = factories[p];
-    if (config[p] === undefined || !factory) continue;
+    if (config[p] === undefined) continue;
+    if (!factory) {
+      log.warn({ adapter: p }, `the ${p} section is configured but this build has no ${p} adapter; its domains answer service-unavailable`);
+      continue;
+    }
     readiness.set(p, false, 'not started');
     adapters.set(p, factory(config, buildContext(p, { config, instanceId, store, services, log, router, presence, readiness, inflight, ops, ownerOf })));
   }

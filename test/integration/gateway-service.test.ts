@@ -319,6 +319,8 @@ function suite(name: string, storeConfig: () => GatewayConfig['store']): void {
       expect(await g.json.ctx.deliver(msg(alice, sipUser))).toMatchObject({ status: 'failed', code: 'service-unavailable' });
       const m = await g.json.ctx.ops!.metrics();
       expect(m.body).toContain('switchboard_messages_total{outcome="failed",code="service-unavailable"} 1');
+      expect(m.body).toContain('switchboard_process_cpu_user_seconds_total');
+      expect(m.contentType).toMatch(/^text\/plain/);
     });
   });
 }
