@@ -23,7 +23,11 @@ import { buildResponse, randomToken } from './wire-serialize';
 import { parseSip, type CheckedRequest } from './wire-validate';
 
 /** Options for tests: shorter client transaction timeout. */
-export interface SipAdapterOptions { readonly clientTimeoutMs?: number }
+export interface SipAdapterOptions {
+  readonly clientTimeoutMs?: number;
+  /** DNS servers for RFC 3263 resolution instead of the system's. */
+  readonly dnsServers?: readonly string[];
+}
 
 export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterContext, options: SipAdapterOptions = {}): Adapter {
   const sip = config.sip;
@@ -42,7 +46,7 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
       if (split.message?.kind !== 'request' || split.message.method === 'ACK') return undefined;
       return errorResponse(split.message, frame.error, remote);
     },
-  }, options.clientTimeoutMs);
+  }, options.clientTimeoutMs, options.dnsServers);
   const notifier = new PresenceNotifier(stack, dialogs, config.presence);
   const subscriber = new PresenceSubscriber(stack, dialogs);
 

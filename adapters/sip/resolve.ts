@@ -16,6 +16,8 @@ export interface ResolveOptions {
   /** Transports this adapter has listeners for. */
   readonly transports: readonly TransportName[];
   readonly timeoutMs?: number;
+  /** DNS servers ("ip" or "ip:port") instead of the system's (lab topologies, tests). */
+  readonly servers?: readonly string[];
 }
 
 /** Resolves the next hop for a request to `uri`. */
@@ -36,6 +38,7 @@ export async function resolveTarget(uri: string, opts: ResolveOptions): Promise<
     return { transport: pick(undefined), address: host.replace(/^\[|\]$/g, ''), port: target.port ?? 5060 };
   }
   const resolver = new dns.Resolver({ timeout: opts.timeoutMs ?? 2000, tries: 1 });
+  if (opts.servers?.length) resolver.setServers([...opts.servers]);
   if (target.port === undefined) {
     const order: TransportName[] = wanted === 'TCP' ? ['TCP'] : wanted === 'UDP' ? ['UDP'] : ['UDP', 'TCP'];
     for (const t of order) {

@@ -25,7 +25,7 @@ export class SipStack {
    */
   readonly branchPrefix: string;
 
-  constructor(readonly config: SipSection, readonly ctx: AdapterContext, readonly log: Log, events: TransportEvents, clientTimeoutMs?: number) {
+  constructor(readonly config: SipSection, readonly ctx: AdapterContext, readonly log: Log, events: TransportEvents, clientTimeoutMs?: number, private readonly dnsServers?: readonly string[]) {
     this.transport = new SipTransport(config.listen, events, log);
     const send = (remote: Remote, bytes: Buffer): Promise<void> => {
       log.trace({ to: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip send');
@@ -96,10 +96,10 @@ export class SipStack {
 
   /** The next hop of a URI itself, without the outbound proxy (in-dialog remote targets). */
   resolveDirect(uri: string): Promise<Remote> {
-    return resolveTarget(uri, { transports: this.transports() });
+    return resolveTarget(uri, { transports: this.transports(), ...(this.dnsServers ? { servers: this.dnsServers } : {}) });
   }
 
   resolve(uri: string): Promise<Remote> {
-    return resolveTarget(uri, { ...(this.config.outboundProxy ? { outboundProxy: this.config.outboundProxy } : {}), transports: this.transports() });
+    return resolveTarget(uri, { ...(this.config.outboundProxy ? { outboundProxy: this.config.outboundProxy } : {}), transports: this.transports(), ...(this.dnsServers ? { servers: this.dnsServers } : {}) });
   }
 }

@@ -4,6 +4,7 @@
  * (End-to-end with the real gateway and the JSON adapter: sip-gateway.test.ts.)
  */
 import { join } from 'node:path';
+import dns2, { Packet } from 'dns2';
 import { connect } from 'node:tls';
 import { createSipAdapterWith } from '../../adapters/sip';
 import type { Adapter } from '../../canonical/adapter';
@@ -134,6 +135,38 @@ describe('SIP adapter with real SIPp and sipsak', () => {
     expect(received.head).toMatch(/\r\nMax-Forwards: 9\r\n/);
     expect(received.head).toMatch(/\r\nSwitchboard-Trace: x\.gw, gw\.test\r\n/);
     expect(received.head).toMatch(/^MESSAGE sip:dave@sip\.example\.test SIP\/2\.0\r\n/);
+  });
+
+  it('finds the next hop by RFC 3263 (SRV _sip._udp, then A) on a real DNS server', async () => {
+    await adapter.stop();
+    const uasPort = await freeUdpPortHere();
+    const dnsPort = await freeUdpPortHere();
+    const queries: string[] = [];
+    const server = dns2.createServer({
+      udp: true,
+      handle: (request, send) => {
+        const response = Packet.createResponseFromRequest(request);
+        const answers = response.answers as unknown as object[];
+        const q = request.questions[0]!;
+        queries.push(`${q.type}:${q.name}`);
+        if (q.type === Packet.TYPE.SRV && q.name === '_sip._udp.sip.example.test') {
+          answers.push({ name: q.name, type: Packet.TYPE.SRV, class: Packet.CLASS.IN, ttl: 60, priority: 10, weight: 5, port: uasPort, target: 'pbx.sip.example.test' });
+        } else if (q.type === Packet.TYPE.A && q.name === 'pbx.sip.example.test') {
+          answers.push({ name: q.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address: '127.0.0.1' });
+        } else response.header.rcode = 3;
+        void send(response);
+      },
+    });
+    await server.listen({ udp: { port: dnsPort, address: '127.0.0.1' } });
+    try {
+      adapter = createSipAdapterWith(configFor(), ctx, { clientTimeoutMs: 4000, dnsServers: [`127.0.0.1:${dnsPort}`] }) as Adapter & { local: Local };
+      await adapter.start();
+      const uas = startSipp({ scenario: 'message-uas.xml', localPort: uasPort });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await adapter.sendMessage(outbound({}))).toEqual({ status: 'delivered' });
+      expect((await uas.done).code).toBe(0);
+      expect(queries).toEqual(expect.arrayContaining([`${Packet.TYPE.SRV}:_sip._udp.sip.example.test`, `${Packet.TYPE.A}:pbx.sip.example.test`]));
+    } finally { await server.close(); }
   });
 
   it('maps a SIP failure of an outbound MESSAGE back to an outcome with the remote status', async () => {
