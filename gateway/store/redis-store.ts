@@ -1,12 +1,14 @@
 /**
  * The Redis store (ioredis): what production and multi-instance deployments use. Every key comes
- * from keys.ts; every expiring record carries a Redis TTL (its expiry plus the sweep grace, see
- * StoreOptions). Writes that touch a record and its indexes go in one MULTI round trip; the
+ * from keys.ts; every expiring record carries a Redis TTL: its expiry plus the sweep grace (see
+ * StoreOptions) for publications, dedupe records, claims and state; subscriptions share one hash
+ * per presentity whose TTL is its latest record's expiry plus the grace (Redis 7.0 has no
+ * per-field TTL), and readers drop records past their own. Writes that touch a record and its indexes go in one MULTI round trip; the
  * message-path dedupe claim is a single SET NX GET EX. Pub/sub uses a second connection, as
  * Redis requires of a subscribed client.
  */
 import { Redis } from 'ioredis';
-import type { AdapterState, Bus } from '../../canonical/adapter';
+import type { AdapterState } from '../../canonical/adapter';
 import { StoreError } from '../../canonical/errors';
 import type { Rules } from '../../canonical/rules';
 import { keys, parsePublicationDueMember, publicationDueMember, watcherBucket } from './keys';
@@ -15,115 +17,13 @@ import {
   decodeAccount, decodeDocument, decodePublication, decodeRules, decodeSubscription,
   encodeAccount, encodeDocument, encodePublication, encodeRules, encodeSubscription, splitSubscriptionId,
 } from './records';
+import { RedisBus } from './redis-bus';
+import { RedisState } from './redis-state';
+import { check, closeConnection, guarded } from './redis-util';
 import { EXPIRY_GRACE_MS, MAX_LIST, type MessageClaim, type Store, type StoreOptions } from './store';
 
 /** MGET batch size: bounds one reply's size. */
 const BATCH = 500;
-const MAX_STATE_KEYS = 10_000;
-
-type Exec = Array<[Error | null, unknown]> | null;
-
-function check(res: Exec, what: string): unknown[] {
-  if (!res) throw new StoreError(`redis transaction for ${what} was aborted`);
-  return res.map(([err, v]) => {
-    if (err) throw new StoreError(`redis ${what} failed: ${err.message}`, { cause: err });
-    return v;
-  });
-}
-
-class RedisBus implements Bus {
-  private sub: Redis | undefined;
-  private readonly handlers = new Map<string, Set<(m: string) => void>>();
-
-  constructor(private readonly pub: Redis) {}
-
-  private subscriber(): Redis {
-    if (!this.sub) {
-      // The subscriber may queue while (re)connecting: ioredis resubscribes its channels itself.
-      this.sub = this.pub.duplicate({ lazyConnect: false, enableOfflineQueue: true });
-      this.sub.on('error', () => { /* reconnects by itself; readiness reports the main connection */ });
-      this.sub.on('message', (channel: string, message: string) => {
-        for (const h of [...(this.handlers.get(channel) ?? [])]) {
-          try { h(message); } catch { /* a handler's failure is its own */ }
-        }
-      });
-    }
-    return this.sub;
-  }
-
-  async publish(channel: string, message: string): Promise<void> {
-    await this.pub.publish(keys.bus(channel), message);
-  }
-
-  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
-    const name = keys.bus(channel);
-    let hs = this.handlers.get(name);
-    if (!hs) {
-      this.handlers.set(name, (hs = new Set()));
-      await this.subscriber().subscribe(name);
-    }
-    hs.add(handler);
-    return async () => {
-      hs.delete(handler);
-      if (hs.size === 0 && this.handlers.get(name) === hs) {
-        this.handlers.delete(name);
-        await this.sub?.unsubscribe(name);
-      }
-    };
-  }
-
-  async close(): Promise<void> {
-    this.handlers.clear();
-    if (this.sub) await closeConnection(this.sub);
-  }
-}
-
-class RedisState implements AdapterState {
-  constructor(private readonly r: Redis, private readonly ns: string) {}
-
-  async get(key: string): Promise<string | undefined> {
-    return (await this.r.get(keys.state(this.ns, key))) ?? undefined;
-  }
-
-  async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    const m = this.r.multi();
-    if (ttlSeconds && ttlSeconds > 0) m.set(keys.state(this.ns, key), value, 'EX', Math.ceil(ttlSeconds));
-    else m.set(keys.state(this.ns, key), value);
-    m.zadd(keys.stateIndex(this.ns), 0, key);
-    check(await m.exec(), 'state set');
-  }
-
-  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const m = this.r.multi();
-    m.set(keys.state(this.ns, key), value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
-    m.zadd(keys.stateIndex(this.ns), 0, key);
-    const [ok] = check(await m.exec(), 'state setIfAbsent');
-    return ok === 'OK';
-  }
-
-  async del(key: string): Promise<void> {
-    const m = this.r.multi();
-    m.del(keys.state(this.ns, key));
-    m.zrem(keys.stateIndex(this.ns), key);
-    check(await m.exec(), 'state del');
-  }
-
-  async keys(prefix: string): Promise<string[]> {
-    // ZRANGEBYLEX over the namespace index: [prefix .. prefix + 0xff (as a raw byte).
-    const min = Buffer.from('[' + prefix, 'utf8');
-    const max = Buffer.concat([Buffer.from('[' + prefix, 'utf8'), Buffer.from([0xff])]);
-    const found = await this.r.zrangebylex(keys.stateIndex(this.ns), min, max, 'LIMIT', 0, MAX_STATE_KEYS);
-    if (found.length === 0) return [];
-    const p = this.r.pipeline();
-    for (const k of found) p.exists(keys.state(this.ns, k));
-    const exists = check(await p.exec(), 'state keys');
-    const live: string[] = [];
-    const gone: string[] = [];
-    found.forEach((k, i) => (exists[i] === 1 ? live : gone).push(k));
-    if (gone.length > 0) await this.r.zrem(keys.stateIndex(this.ns), ...gone);
-    return live;
-  }
-}
 
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
@@ -405,39 +305,6 @@ export class RedisStore implements Store {
   state(namespace: string): AdapterState {
     return guarded(new RedisState(this.r, namespace));
   }
-}
-
-/** QUIT when connected (bounded wait), otherwise just stop reconnecting. */
-async function closeConnection(r: Redis): Promise<void> {
-  if (r.status !== 'ready') {
-    r.disconnect();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([r.quit().catch(() => undefined), new Promise((res) => { timer = setTimeout(res, 1_000); })]);
-  clearTimeout(timer);
-  r.disconnect();
-}
-
-/**
- * Every failure of a store call surfaces as a StoreError (code store-unavailable), whatever
- * ioredis threw (connection closed, retries exhausted), so callers map it to one outcome.
- */
-function guarded<T extends object>(target: T): T {
-  return new Proxy(target, {
-    get(t, prop) {
-      const v = Reflect.get(t, prop, t) as unknown;
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        const out = (v as (...a: unknown[]) => unknown).apply(t, args);
-        return out instanceof Promise
-          ? out.catch((err: unknown) => {
-            throw err instanceof StoreError ? err : new StoreError(`Redis ${String(prop)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-          })
-          : out;
-      };
-    },
-  });
 }
 
 /** A URL without its password, for error messages and logs. */
