@@ -6,9 +6,11 @@ import type { AdapterFactory } from '../canonical/adapter';
 import type { Protocol } from '../canonical/operations';
 import { createJsonAdapter } from '../adapters/json';
 import { createSipAdapter } from '../adapters/sip';
+import { createXmppAdapter } from '../adapters/xmpp';
 import type { GatewayConfig } from './config/types';
 
 export const ADAPTERS: Partial<Record<Protocol, AdapterFactory<GatewayConfig>>> = {
   json: createJsonAdapter,
   sip: createSipAdapter,
+  xmpp: createXmppAdapter,
 };

@@ -1,0 +1,314 @@
+/**
+ * XMPP end to end through the real gateway (createGateway, memory store, JSON adapter): a real
+ * Prosody (test/support/prosody.ts) with the gateway as a XEP-0114 component for
+ * sip.example.test, and real slixmpp clients (test/xmpp-client.py) on example.test.
+ * Messages both ways (subject, non-ASCII, receipts, errors, a signed CPIM verified with openssl),
+ * presence both ways (subscribe, probe, unsubscribe), disco#info, restart and reconnect, and a
+ * wrong component secret.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildCpim } from '../../canonical/cpim';
+import { findHeader, parseMimeEntity } from '../../canonical/mime';
+import { makeCert, makeTempDir, removeTempDir, signDetached, verify, type CertFiles } from '../support/openssl';
+import { startProcess, type ManagedProcess } from '../support/process';
+import { isPortOpen } from '../support/ports';
+import { type ProsodyHandle, startProsody, PROSODY } from '../support/prosody';
+import { addAccount, api, openStream, type Running, sleep, startGateway, type Stream } from './json-client';
+
+const GW_ID = 'gw-xmpp-test.example';
+const SECRET = 'component-secret';
+const CLIENT = path.join(__dirname, '..', 'xmpp-client.py');
+
+let prosody: ProsodyHandle;
+let g: Running;
+let alice: string;
+let certDir: string;
+let cert: CertFiles;
+const streams: Stream[] = [];
+const clients: XmppClient[] = [];
+
+interface XmppClient {
+  events: any[];
+  next(pred: (e: any) => boolean, timeoutMs?: number): Promise<any>;
+  collect(pred: (e: any) => boolean, ms: number): Promise<any[]>;
+  send(cmd: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+/** Starts test/xmpp-client.py (slixmpp) logged in as user@example.test; bounded lifetime. */
+async function xmppClient(user: string): Promise<XmppClient> {
+  const proc: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [CLIENT, '127.0.0.1', String(prosody.c2sPort), `${user}@example.test/t`, 'pw', '90']);
+  const events: any[] = [];
+  const taken = new Set<any>();
+  const waiters: Array<() => void> = [];
+  let buf = '';
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
+  proc.stdout.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.trim()) events.push(JSON.parse(line));
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  const c: XmppClient = {
+    events,
+    next(pred, timeoutMs = 8000) {
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`${user}: no matching event within ${timeoutMs} ms; got ${JSON.stringify(events).slice(-1500)} ${stderr}`)), timeoutMs);
+        const look = (): void => {
+          const e = events.find((x) => !taken.has(x) && pred(x));
+          if (e !== undefined) { taken.add(e); clearTimeout(t); resolve(e); } else waiters.push(look);
+        };
+        look();
+      });
+    },
+    async collect(pred, ms) { await sleep(ms); return events.filter((x) => !taken.has(x) && pred(x)); },
+    send(cmd) { proc.stdin.write(`${JSON.stringify(cmd)}\n`); },
+    close() {
+      return new Promise((resolve) => {
+        if (proc.exitCode !== null) { resolve(); return; }
+        proc.once('exit', () => resolve());
+        try { proc.stdin.write('{"cmd":"quit"}\n'); } catch { /* closed */ }
+        setTimeout(() => { proc.kill('SIGKILL'); resolve(); }, 4000).unref();
+      });
+    },
+  };
+  clients.push(c);
+  await c.next((e) => e.event === 'ready', 15_000);
+  return c;
+}
+
+const open = async (token: string): Promise<Stream> => { const s = await openStream(g.url, token); streams.push(s); return s; };
+const readyz = async (): Promise<any> => (await api(g.url, undefined, 'GET', '/readyz')).json;
+async function waitReady(want: boolean, ms = 15_000): Promise<any> {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await readyz();
+    if (last.ready === want) return last;
+    await sleep(100);
+  }
+  throw new Error(`readiness did not become ${want}: ${JSON.stringify(last)}`);
+}
+
+function gatewayYaml(port: number, secret = SECRET): string {
+  return `
+gateway: { id: ${GW_ID}, messageTimeoutMs: 4000 }
+domains: { api.example.test: json, example.test: xmpp }
+json: { heartbeatSeconds: 30, maxBodyBytes: 65536 }
+presence: { minExpires: 2, defaultExpires: 600, maxExpires: 3600 }
+xmpp: { components: [ { service: 'xmpp://127.0.0.1:${port}', domain: sip.example.test, secret: ${secret} } ], clients: [] }
+`;
+}
+
+beforeAll(async () => {
+  expect(fs.existsSync(PROSODY)).toBe(true);
+  prosody = await startProsody({
+    domain: 'example.test',
+    users: [{ user: 'juliet', password: 'pw' }, { user: 'romeo', password: 'pw' }, { user: 'nurse', password: 'pw' }],
+    components: [{ domain: 'sip.example.test', secret: SECRET }],
+  });
+  g = await startGateway(gatewayYaml(prosody.componentPort));
+  alice = await addAccount(g.url, 'alice@api.example.test');
+  certDir = await makeTempDir();
+  cert = await makeCert(certDir, { name: 'alice', uri: 'im:alice@api.example.test' });
+}, 60_000);
+afterEach(async () => {
+  await Promise.all(streams.splice(0).map((s) => s.close()));
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  await g?.stop();
+  await prosody?.stop();
+  if (certDir) await removeTempDir(certDir);
+}, 30_000);
+
+const ALICE_JID = 'alice%api.example.test@sip.example.test';
+
+describe('component', () => {
+  it('is ready once the component is online, and answers disco#info for its domain (XEP-0030)', async () => {
+    const r = await waitReady(true);
+    expect(r.ready).toBe(true);
+    const j = await xmppClient('juliet');
+    j.send({ cmd: 'disco', to: 'sip.example.test' });
+    const d = await j.next((e) => e.event === 'disco');
+    expect(d.identities).toEqual(expect.arrayContaining([expect.arrayContaining(['gateway', 'simple'])]));
+    expect(d.features).toEqual(expect.arrayContaining(['urn:xmpp:receipts', 'urn:ietf:params:xml:ns:xmpp-e2e', 'urn:switchboard:raw:0', 'urn:switchboard:trace:0']));
+  });
+});
+
+describe('messages', () => {
+  it('XMPP to JSON: subject with xml:lang, non-ASCII body, thread; a requested receipt comes back', async () => {
+    const a = await open(alice);
+    const j = await xmppClient('juliet');
+    j.send({ cmd: 'message', to: ALICE_JID, body: 'Příliš žluťoučký kůň 🐎', subject: 'Ahoj!', subjectLang: 'cs', thread: 'th-1', id: 'm-1', receipt: true });
+    const f = await a.next((x) => x.type === 'message' && x.from === 'juliet@example.test');
+    expect(f.text).toBe('Příliš žluťoučký kůň 🐎');
+    expect(f.contentType).toBe('text/plain;charset=utf-8');
+    expect(f.subject).toEqual([{ text: 'Ahoj!', lang: 'cs' }]);
+    expect(f.thread).toBe('th-1');
+    expect(f.via).toBe('xmpp');
+    expect(f.trace).toEqual([GW_ID]);
+    const r = await j.next((e) => e.event === 'message' && e.received === 'm-1');
+    expect(r.from).toBe(ALICE_JID);
+  });
+
+  it('XMPP to an unknown JSON user: the XMPP client gets a stanza error', async () => {
+    const j = await xmppClient('juliet');
+    j.send({ cmd: 'message', to: 'nobody%api.example.test@sip.example.test', body: 'hello?', id: 'm-2' });
+    const e = await j.next((x) => x.event === 'message' && x.type === 'error' && x.id === 'm-2');
+    expect(e.error?.length).toBe(1);
+  });
+
+  it('JSON to XMPP: subject and non-ASCII text arrive in <subject/> and <body/>; with a receipt the outcome is delivered', async () => {
+    const r1 = await xmppClient('romeo');
+    const res = await api(g.url, alice, 'POST', '/v1/messages', {
+      to: 'romeo@example.test', text: 'Ó Romeu, 你好 ✓', subject: [{ text: 'Olá', lang: 'pt' }], thread: 'th-9', deliveryNotification: true,
+    });
+    expect(res.json.outcome).toEqual({ status: 'delivered' });
+    const m = await r1.next((e) => e.event === 'message' && e.body === 'Ó Romeu, 你好 ✓');
+    expect(m.from).toBe(ALICE_JID);
+    expect(m.subject).toBe('Olá');
+    expect(m.subjectLang).toBe('pt');
+    expect(m.thread).toBe('th-9');
+    expect(m.xml).toContain(`urn:switchboard:trace:0`);
+    // The XMPP user answers the escaped JID and it reaches alice.
+    const a = await open(alice);
+    r1.send({ cmd: 'message', to: m.from, body: 'back at you' });
+    expect((await a.next((x) => x.type === 'message' && x.text === 'back at you')).from).toBe('romeo@example.test');
+  });
+
+  it('JSON to XMPP without a receipt request: indeterminate (RFC 3860 3.4.1)', async () => {
+    const r1 = await xmppClient('romeo');
+    const res = await api(g.url, alice, 'POST', '/v1/messages', { to: 'romeo@example.test', text: 'no receipt please' });
+    expect(res.json.outcome.status).toBe('indeterminate');
+    await r1.next((e) => e.event === 'message' && e.body === 'no receipt please');
+  });
+
+  it('JSON to an offline XMPP user: the stanza error becomes a failure (RFC 7247 7)', async () => {
+    const res = await api(g.url, alice, 'POST', '/v1/messages', { to: 'nurse@example.test', text: 'are you there?' });
+    expect(res.json.outcome).toMatchObject({ status: 'failed', code: 'recipient-offline', remote: { xmpp: 'service-unavailable' } });
+  });
+
+  it('a signed CPIM from JSON arrives in <e2e/> and <raw/>; the raw bytes verify with openssl', async () => {
+    const r1 = await xmppClient('romeo');
+    const signed = Buffer.from(await signDetached(Buffer.from('Content-Type: text/plain\r\n\r\nsigned by alice\r\n'), cert));
+    const cpim = buildCpim({
+      withMimeHeaders: false,
+      from: { uri: 'im:alice@api.example.test' }, to: [{ uri: 'im:romeo@example.test' }],
+      content: { entity: signed },
+    });
+    const res = await api(g.url, alice, 'POST', '/v1/messages', { to: 'romeo@example.test', cpim: Buffer.from(cpim).toString('base64') });
+    expect(['indeterminate', 'delivered']).toContain(res.json.outcome.status);
+    const m = await r1.next((e) => e.event === 'message' && e.raw !== null);
+    expect(m.body).toBeNull();
+    expect(m.rawType).toBe('message/cpim');
+    expect(m.e2e).toContain('Content-Type: message/cpim');
+    const bytes = Buffer.from(m.raw, 'base64');
+    expect(bytes.equals(Buffer.from(cpim))).toBe(true);
+    const inner = parseMimeEntity(bytes.subarray(bytes.indexOf('\r\n\r\n') + 4));
+    expect(findHeader(inner.headers, 'content-type')!.value).toMatch(/^multipart\/signed/);
+    expect((await verify(Buffer.from(bytes.subarray(bytes.indexOf('\r\n\r\n') + 4)), { caFile: cert.certFile })).ok).toBe(true);
+  });
+});
+
+describe('presence', () => {
+  it('XMPP user subscribes to a JSON user: subscribed, then presence follows publications; probe answered; unsubscribe', async () => {
+    await api(g.url, alice, 'PUT', '/v1/presence', { basic: 'open', note: 'at my desk' });
+    const j = await xmppClient('juliet');
+    j.send({ cmd: 'subscribe', to: ALICE_JID });
+    await j.next((e) => e.event === 'presence' && e.type === 'subscribed' && e.from.startsWith(ALICE_JID));
+    const p1 = await j.next((e) => e.event === 'presence' && e.type === null && e.from.startsWith(ALICE_JID));
+    expect(p1.status).toBe('at my desk');
+    await api(g.url, alice, 'PUT', '/v1/presence', { basic: 'closed', note: 'gone home' });
+    const p2 = await j.next((e) => e.event === 'presence' && e.type === 'unavailable' && e.from.startsWith(ALICE_JID));
+    expect(p2.status).toBe('gone home');
+    // A new session: Prosody probes juliet's contacts (RFC 6121 4.3.2), the gateway answers from
+    // the stored document although alice is out of contact.
+    await j.close();
+    const j2 = await xmppClient('juliet');
+    await j2.next((e) => e.event === 'presence' && e.type === 'unavailable' && e.from.startsWith(ALICE_JID) && e.status === 'gone home');
+    // Unsubscribe ends juliet's watch on the gateway side (RFC 7248 4.2.3). Prosody does not pass
+    // the gateway's "unsubscribed" on: juliet's roster already shows no subscription (RFC 6121 3.3.3).
+    const before = await api(g.url, alice, 'GET', '/v1/watchers');
+    expect(JSON.stringify(before.json)).toContain('juliet@example.test');
+    j2.send({ cmd: 'unsubscribe', to: ALICE_JID });
+    await j2.next((e) => e.event === 'presence' && e.type === 'unavailable' && e.from === ALICE_JID);
+    const w = await api(g.url, alice, 'GET', '/v1/watchers');
+    expect(JSON.stringify(w.json)).not.toContain('juliet@example.test');
+  });
+
+  it('JSON user subscribes to an XMPP user: the XMPP presence (show, status) reaches the JSON watcher', async () => {
+    const r1 = await xmppClient('romeo');
+    const a = await open(alice);
+    const s = await api(g.url, alice, 'POST', '/v1/subscriptions', { presentity: 'romeo@example.test', expires: 600 });
+    expect(s.status).toBe(201);
+    await r1.next((e) => e.event === 'presence' && e.type === 'subscribe' && e.from === ALICE_JID);
+    // slixmpp auto-authorizes; Prosody then sends romeo's presence to the gateway.
+    r1.send({ cmd: 'presence', show: 'dnd', status: 'in a meeting', priority: 5 });
+    const f = await a.next((x) => x.type === 'presence' && JSON.stringify(x).includes('in a meeting'), 10_000);
+    expect(f.presentity).toBe('romeo@example.test');
+    const pidf = Buffer.from(f.presence.pidf, 'base64').toString('utf8');
+    expect(pidf).toContain('<tuple id="ID-t">');
+    expect(pidf).toContain('<show xmlns="jabber:client">dnd</show>');
+    expect(pidf).toContain('<rpid:busy/>');
+    expect(pidf).toMatch(/<contact priority="0\.03[0-9]*">im:romeo@example\.test<\/contact>/);
+  });
+});
+
+describe('connection', () => {
+  it('Prosody stops and restarts on the same ports: not ready meanwhile, ready again after reconnect; sends fail fast', async () => {
+    await waitReady(true);
+    // Keep the config and data: copy the directory, stop the harness' server, start ours on it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-prosody-restart-'));
+    fs.cpSync(prosody.dataDir, dir, { recursive: true });
+    const cfg = fs.readFileSync(path.join(dir, 'prosody.cfg.lua'), 'utf8').split(prosody.dataDir).join(dir);
+    fs.writeFileSync(path.join(dir, 'prosody.cfg.lua'), cfg);
+    fs.rmSync(path.join(dir, 'prosody.pid'), { force: true });
+    const oldStop = prosody.stop;
+    await oldStop();
+    await waitReady(false);
+    const t0 = Date.now();
+    const res = await api(g.url, alice, 'POST', '/v1/messages', { to: 'romeo@example.test', text: 'while down' });
+    expect(res.json.outcome).toMatchObject({ status: 'failed', code: 'service-unavailable' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    let proc: ManagedProcess | undefined;
+    try {
+      proc = await startProcess({
+        name: 'prosody', command: PROSODY, args: ['-F', '--config', path.join(dir, 'prosody.cfg.lua')], cwd: dir,
+        env: { ...process.env, HOME: dir },
+        ready: () => isPortOpen(prosody.componentPort),
+      });
+      const r = await waitReady(true, 30_000);
+      expect(r.ready).toBe(true);
+      const r1 = await xmppClient('romeo');
+      const ok = await api(g.url, alice, 'POST', '/v1/messages', { to: 'romeo@example.test', text: 'after restart', deliveryNotification: true });
+      expect(ok.json.outcome).toEqual({ status: 'delivered' });
+      await r1.next((e) => e.event === 'message' && e.body === 'after restart');
+      await r1.close();
+    } finally {
+      await g.stop();
+      await proc?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+      prosody = { ...prosody, stop: async () => undefined };
+    }
+  }, 60_000);
+
+  it('a wrong component secret is a clear error naming the setting, and no endless reconnect', async () => {
+    const p2 = await startProsody({ domain: 'example.test', components: [{ domain: 'sip.example.test', secret: SECRET }] });
+    try {
+      const t0 = Date.now();
+      await expect(startGateway(gatewayYaml(p2.componentPort, 'wrong-secret'))).rejects.toThrow(/not-authorized.*xmpp\.components\[0\]/s);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await p2.stop();
+    }
+  }, 40_000);
+});
