@@ -9,6 +9,8 @@ import type { Store } from './store/store';
 
 /** Poll cadence while a duplicate waits for the first copy's outcome. */
 const PENDING_POLL_MS = 50;
+/** Slack on top of the delivery bound before a pending claim lapses (its holder died). */
+const PENDING_SLACK_SECONDS = 5;
 
 export interface OnceResult {
   readonly outcome: Outcome;
@@ -33,28 +35,32 @@ function readOutcome(s: string): Outcome | undefined {
 }
 
 /**
- * Runs `deliver` at most once per key among every instance sharing the store. A copy that arrives
- * while the first is in flight waits (bounded by waitMs) for the first outcome; if none comes in
- * time it is reported indeterminate, never delivered twice.
+ * Runs `deliver` at most once per key among every instance sharing the store. `deliver` must be
+ * bounded by waitMs (the router's next-hop timeout). The claim is pending for about that long, so
+ * an instance that dies mid-delivery does not block the id for the whole dedupe TTL; the outcome
+ * is then kept for ttlSeconds. A copy that arrives while the first is in flight waits (bounded by
+ * waitMs) for the first outcome; if none comes in time it is reported indeterminate, never
+ * delivered twice.
  */
 export async function deliverOnce(
   store: Store, key: string, ttlSeconds: number, waitMs: number, deliver: () => Promise<Outcome>,
 ): Promise<OnceResult> {
-  const claim = await store.claimMessage(key, ttlSeconds);
+  const pendingSeconds = Math.min(ttlSeconds, Math.ceil(waitMs / 1000) + PENDING_SLACK_SECONDS);
+  const claim = await store.claimMessage(key, pendingSeconds);
   if (claim.claimed) {
     const outcome = await deliver();
-    await store.recordOutcome(key, JSON.stringify(outcome));
+    await store.recordOutcome(key, JSON.stringify(outcome), ttlSeconds);
     return { outcome, duplicate: false };
   }
   let stored = claim.outcome;
   const deadline = Date.now() + waitMs;
   while (stored === undefined && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, PENDING_POLL_MS));
-    const again = await store.claimMessage(key, ttlSeconds);
+    const again = await store.claimMessage(key, pendingSeconds);
     if (again.claimed) {
-      // The first claim expired meanwhile: this copy is the only live one now.
+      // The first claim lapsed meanwhile (its holder died): this copy is the only live one now.
       const outcome = await deliver();
-      await store.recordOutcome(key, JSON.stringify(outcome));
+      await store.recordOutcome(key, JSON.stringify(outcome), ttlSeconds);
       return { outcome, duplicate: false };
     }
     stored = again.outcome;

@@ -258,9 +258,10 @@ export class MemoryStore implements Store {
     return { claimed: true };
   }
 
-  async recordOutcome(messageId: string, outcome: string): Promise<void> {
+  async recordOutcome(messageId: string, outcome: string, ttlSeconds: number): Promise<void> {
+    const now = Date.now();
     const e = this.messages.get(messageId);
-    if (live(e, Date.now())) e.v = outcome;
+    if (live(e, now)) this.messages.set(messageId, { v: outcome, exp: now + ttlSeconds * 1000 });
   }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {

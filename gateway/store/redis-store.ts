@@ -294,8 +294,8 @@ export class RedisStore implements Store {
     return old === '' ? { claimed: false } : { claimed: false, outcome: old };
   }
 
-  async recordOutcome(messageId: string, outcome: string): Promise<void> {
-    await this.r.call('SET', keys.message(messageId), outcome, 'XX', 'KEEPTTL');
+  async recordOutcome(messageId: string, outcome: string, ttlSeconds: number): Promise<void> {
+    await this.r.set(keys.message(messageId), outcome, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'XX');
   }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {

@@ -73,9 +73,10 @@ export interface Store {
   putRules(owner: string, rules: Rules): Promise<void>;
 
   // Duplicate suppression (RFC 2779 5.4.2): one round trip, SET NX with a TTL.
+  /** ttlSeconds bounds a pending claim: if its holder dies, the id is free again after it. */
   claimMessage(messageId: string, ttlSeconds: number): Promise<MessageClaim>;
-  /** Records the first claimant's outcome (kept for the rest of the claim's TTL). */
-  recordOutcome(messageId: string, outcome: string): Promise<void>;
+  /** Records the claimant's outcome and keeps it for ttlSeconds (only while the claim exists). */
+  recordOutcome(messageId: string, outcome: string, ttlSeconds: number): Promise<void>;
 
   /** A one-off claim among instances (SET NX EX): true for exactly one caller per key and TTL. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;

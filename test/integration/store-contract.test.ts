@@ -140,10 +140,23 @@ function contract(name: string, open: () => Promise<Store>): void {
       const id = 'm' + uid();
       expect(await store.claimMessage(id, 1)).toEqual({ claimed: true });
       expect(await store.claimMessage(id, 1)).toEqual({ claimed: false });
-      await store.recordOutcome(id, '{"status":"delivered"}');
+      await store.recordOutcome(id, '{"status":"delivered"}', 1);
       expect(await store.claimMessage(id, 1)).toEqual({ claimed: false, outcome: '{"status":"delivered"}' });
       await sleep(1_100);
       expect(await store.claimMessage(id, 1)).toEqual({ claimed: true });
+    });
+
+    test('claimMessage: a pending claim lapses after its own TTL; the outcome is kept for the outcome TTL', async () => {
+      const dead = 'm' + uid();
+      expect(await store.claimMessage(dead, 1)).toEqual({ claimed: true });
+      await sleep(1_100);
+      expect(await store.claimMessage(dead, 1)).toEqual({ claimed: true });
+      await store.recordOutcome(dead, 'o', 5);
+      await sleep(1_100);
+      expect(await store.claimMessage(dead, 1)).toEqual({ claimed: false, outcome: 'o' });
+      const gone = 'm' + uid();
+      await store.recordOutcome(gone, 'x', 5);
+      expect(await store.claimMessage(gone, 1)).toEqual({ claimed: true });
     });
 
     test('claimMessage: concurrent claims, exactly one winner', async () => {
