@@ -71,7 +71,9 @@ export class Upstream {
     const key = PREFIX + addressKey(presentity);
     const duration = this.d.config.presence.defaultExpires;
     const claim: UpstreamRecord = { w: addressKey(watcher), x: Date.now() + duration * 1000, d: duration };
-    if (!(await this.state.setIfAbsent(key, JSON.stringify(claim), duration))) return;
+    // The claim itself is short: an instance that dies mid-request must not block others for long.
+    const claimSeconds = Math.min(duration, Math.ceil(this.d.config.gateway.messageTimeoutMs / 1000) + 5);
+    if (!(await this.state.setIfAbsent(key, JSON.stringify(claim), claimSeconds))) return;
     try {
       const r = await withTimeout(adapter.sendSubscribe(this.op(watcher, presentity, duration)), this.d.config.gateway.messageTimeoutMs);
       if (r === TIMED_OUT || r.outcome.status === 'failed') {
