@@ -95,6 +95,8 @@ it('start, admin token, account add twice, a message, SIGTERM -> exit 0', async 
 
   const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 15_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exited, new Promise<string>((r) => { timer = setTimeout(() => r('timeout'), 15_000); })]);
+  clearTimeout(timer);
   expect(code).toBe(0);
 }, 60_000);
