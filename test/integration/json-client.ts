@@ -77,9 +77,9 @@ export interface Stream {
   close(): Promise<void>;
 }
 
-export function openStream(url: string, token: string, via: 'header' | 'query' = 'header'): Promise<Stream> {
+export function openStream(url: string, token: string, via: 'header' | 'query' = 'header', opts: { autoPong?: boolean } = {}): Promise<Stream> {
   const wsUrl = `${url.replace(/^http/, 'ws')}/v1/stream${via === 'query' ? `?access_token=${encodeURIComponent(token)}` : ''}`;
-  const ws = new WebSocket(wsUrl, via === 'header' ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const ws = new WebSocket(wsUrl, { ...(via === 'header' ? { headers: { authorization: `Bearer ${token}` } } : {}), ...opts });
   const frames: any[] = [];
   const taken = new Set<any>();
   const waiters: Array<() => void> = [];

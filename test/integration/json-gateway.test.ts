@@ -14,7 +14,7 @@ presence: { minExpires: 1, defaultExpires: 600, maxExpires: 3600 }
 let g: Running;
 let alice: string; let bob: string; let carol: string; let dave: string;
 const streams: Stream[] = [];
-const open = async (token: string, via: 'header' | 'query' = 'header'): Promise<Stream> => { const s = await openStream(g.url, token, via); streams.push(s); return s; };
+const open = async (token: string, via: 'header' | 'query' = 'header', opts: { autoPong?: boolean } = {}): Promise<Stream> => { const s = await openStream(g.url, token, via, opts); streams.push(s); return s; };
 
 beforeAll(async () => {
   g = await startGateway(YAML);
@@ -209,6 +209,34 @@ describe('presence (RFC 2779 3.2, 5.1)', () => {
     const rules = await api(g.url, dave, 'GET', '/v1/rules');
     expect(rules.json.presence.watchers).toEqual({ 'carol@localhost': 'polite-block', 'alice@localhost': 'deny' });
   });
+});
+
+describe('out of contact, refresh, admin view (RFC 2779 3.2.4, 3.2.5, 5.1.10)', () => {
+  it('a presentity whose heartbeat stops goes out of contact and its watchers see it closed', async () => {
+    const t = await addAccount(g.url, 'erin@localhost');
+    const b = await open(bob);
+    const sub = await api(g.url, bob, 'POST', '/v1/subscriptions', { presentity: 'erin@localhost', expires: 120 });
+    expect(sub.status).toBe(201);
+    // erin's client answers no pings: a failure, not a goodbye (3.2.5).
+    const e = await open(t, 'header', { autoPong: false });
+    await api(g.url, t, 'PUT', '/v1/presence', { basic: 'open', note: 'erin online' });
+    await b.next((x) => x.type === 'presence' && x.presentity === 'erin@localhost' && x.presence?.view?.basic === 'open');
+    const closed = await b.next((x) => x.type === 'presence' && x.presentity === 'erin@localhost' && x.presence?.view?.basic === 'closed', 8000);
+    expect(closed.state).toBe('active');
+    expect(e.ws.readyState).toBe(e.ws.CLOSED);
+    // 3.2.1: still fetchable while out of contact.
+    expect((await api(g.url, carol, 'GET', '/v1/presence/erin@localhost')).json.presence.view.basic).toBe('closed');
+
+    // Refresh changes the expiry (only the owner's subscription).
+    const refreshed = await api(g.url, bob, 'PUT', `/v1/subscriptions/${sub.json.id}`, { expires: 900 });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.json.expires).toBeGreaterThan(600);
+    expect((await api(g.url, carol, 'PUT', `/v1/subscriptions/${sub.json.id}`, { expires: 900 })).status).toBe(404);
+    // The admin sees who watches a presentity.
+    const adminView = await api(g.url, ADMIN, 'GET', '/v1/admin/presentities/erin@localhost/watchers');
+    expect(adminView.json.watchers.map((w: { watcher: string }) => w.watcher)).toEqual(['bob@localhost']);
+    expect((await api(g.url, bob, 'GET', '/v1/admin/presentities/erin@localhost/watchers')).status).toBe(403);
+  }, 20_000);
 });
 
 describe('bad input gets 400/413/415 naming the field and changes nothing', () => {
