@@ -72,7 +72,17 @@ const row = (
 
 /**
  * The one table. SIP/XMPP pairs are RFC 7247 section 7.2 (SIP -> XMPP) wherever the SIP status
- * is listed there.
+ * is listed there, with five deliberate exceptions for errors the gateway raises itself, where a
+ * more precise XMPP condition exists. Section 7 allows it: "implementations are free to deviate
+ * from these mappings if needed."
+ * - address-malformed: <jid-malformed/> (RFC 6120 8.3.3.8) rather than 400's <bad-request/>;
+ * - conflict: <conflict/> rather than <bad-request/>;
+ * - service-unavailable (our adapter toward the recipient is down): <remote-server-timeout/>,
+ *   type wait, so XMPP senders retry, rather than 503's <internal-server-error/>;
+ * - rate-limited: <resource-constraint/> (8.3.3.17) rather than <internal-server-error/>;
+ * - conditional-request-failed (412, unlisted in table 3): <item-not-found/>, the closest meaning
+ *   for an unknown RFC 3903 entity tag, rather than the 4xx fallback <bad-request/>.
+ * test/unit/canonical/errors.test.ts names exactly these exceptions.
  */
 export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorRow>> = Object.freeze({
   'bad-request': row(400, 'Bad Request', 'bad-request', 'modify', 400, 'the request is malformed'),
