@@ -10,6 +10,9 @@ Usage:
   switchboard account list [--url URL] [--token ADMIN_TOKEN]
   switchboard account revoke ADDRESS [--url URL] [--token ADMIN_TOKEN]
   switchboard inspect FILE|-               print the canonical view of a CPIM, MIME or PIDF document
+  switchboard translate --to sip|xmpp|json FILE|-
+                                           print what the gateway would emit for a captured SIP
+                                           message, XMPP stanza, JSON request or CPIM message
   switchboard help                         this text
 
 The admin token is printed once at first start (or set json.adminToken in the config); account

@@ -1,7 +1,7 @@
 /** The streams a CLI command writes to, injectable for tests. */
 export interface CliIo {
   readonly stdin: NodeJS.ReadableStream;
-  readonly stdout: { write(s: string): unknown };
+  readonly stdout: { write(s: string | Uint8Array): unknown };
   readonly stderr: { write(s: string): unknown };
   readonly env: NodeJS.ProcessEnv;
 }

@@ -8,6 +8,7 @@ import { HELP } from './help';
 import { runInspect } from './inspect';
 import { type CliIo, processIo } from './io';
 import { runStart } from './start';
+import { runTranslate } from './translate';
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...args] = argv;
@@ -26,6 +27,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return runAccount(args, io);
     case 'inspect':
       return runInspect(args, io);
+    case 'translate':
+      return runTranslate(args, io);
     default:
       io.stderr.write(`switchboard: unknown command ${JSON.stringify(command)}; see switchboard help\n`);
       return 2;
