@@ -232,6 +232,8 @@ export class XmppAdapter implements Adapter {
 
   private async onStanza(entry: LinkEntry, el: Element): Promise<void> {
     if (this.stopped) return;
+    // Wire dumps only at trace level, truncated (STYLE "Logging").
+    this.ctx.log.trace({ link: entry.domain, stanza: el.toString().slice(0, 2000) }, 'xmpp stanza in');
     if (el.name === 'message') return this.onMessage(entry, el);
     if (el.name === 'presence') {
       const isError = el.attrs.type === 'error';
