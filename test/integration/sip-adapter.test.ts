@@ -3,6 +3,7 @@
  * gateway context: MESSAGE in and out with exact bytes, loops, outcome mapping, TCP framing.
  * (End-to-end with the real gateway and the JSON adapter: sip-gateway.test.ts.)
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import dns2, { Packet } from 'dns2';
 import { connect } from 'node:tls';
@@ -74,6 +75,13 @@ describe('SIP adapter with real SIPp and sipsak', () => {
   it('loops are answered 482 (own id in Switchboard-Trace) and 483 (Max-Forwards 0)', async () => {
     const r = await runSipp({ scenario: 'message-loop-uac.xml', remote: `127.0.0.1:${udpPort}`, localPort: await freeUdpPortHere(), keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test', gwid: 'gw.test' } });
     expect(r.code).toBe(0);
+    expect(ctx.messages).toHaveLength(0);
+  });
+
+  it('a request carrying a Via this gateway inserted has looped: 482 (RFC 3261 16.3 item 4)', async () => {
+    const prefix = `z9hG4bK-sb${createHash('sha1').update('gw.test').digest('hex').slice(0, 8)}-`;
+    const looped = Buffer.from(message('via-loop').toString('latin1').replace('Max-Forwards: 70', `Via: SIP/2.0/UDP 127.0.0.1:5060;branch=${prefix}abc\r\nMax-Forwards: 70`), 'latin1');
+    expect(statusCodes(Buffer.concat(await udpExchange(udpPort, looped, 500)))).toEqual([482]);
     expect(ctx.messages).toHaveLength(0);
   });
 

@@ -3,6 +3,7 @@
  * PUBLISH (RFC 3903), the notifier role (SUBSCRIBE from SIP watchers, NOTIFY on change, refresh,
  * 423, end), and the subscriber role (SUBSCRIBE into the SIP island, NOTIFY taken, unsubscribe).
  */
+import { createSocket } from 'node:dgram';
 import { createSipAdapterWith } from '../../adapters/sip';
 import type { Adapter } from '../../canonical/adapter';
 import type { PublishOp } from '../../canonical/operations';
@@ -80,6 +81,39 @@ describe('SIP presence with real SIPp', () => {
     // After the end, the dialog is gone: a NOTIFY for it is refused.
     const after = await adapter.sendNotify({ kind: 'notify', transactionId: 't', subscriptionId: 'sub-42', watcher: { local: 'bob', domain: 'sip.example.test' }, presentity: { local: 'alice', domain: 'api.example.test' }, state: 'active', maxForwards: 70, trace: [] });
     expect(after).toMatchObject({ status: 'failed', code: 'subscription-gone' });
+  });
+
+  it('dialog state is shared: another instance sends the NOTIFY for a subscription this one accepted', async () => {
+    ctx = recordingContext();
+    ctx.subscribeResult = (op) => ({ outcome: { status: 'delivered' }, subscriptionId: 'shared-1', state: 'active', expires: op.duration, presence: { type: 'application/pidf+xml', bytes: PIDF('first') } });
+    const other = { ...recordingContext(), state: ctx.state };
+    adapter = createSipAdapterWith(configFor(), ctx) as typeof adapter;
+    const second = createSipAdapterWith(configFor(), other) as typeof adapter;
+    await adapter.start();
+    await second.start();
+    // A watcher that answers every NOTIFY to wherever it came from (SIPp sends everything to one peer).
+    const watcher = createSocket('udp4');
+    const got: { from: number; text: string }[] = [];
+    watcher.on('message', (m, rinfo) => {
+      const text = m.toString('latin1');
+      got.push({ from: rinfo.port, text });
+      if (!text.startsWith('NOTIFY ')) return;
+      const h = (n: string): string => new RegExp(`^${n}: [^\\r]*`, 'm').exec(text)?.[0] ?? '';
+      watcher.send(Buffer.from(`SIP/2.0 200 OK\r\n${h('Via')}\r\n${h('From')}\r\n${h('To')}\r\n${h('Call-ID')}\r\n${h('CSeq')}\r\nContent-Length: 0\r\n\r\n`), rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((r) => watcher.bind(0, '127.0.0.1', () => r()));
+    const wport = watcher.address().port;
+    try {
+      watcher.send(Buffer.from(`SUBSCRIBE sip:alice@api.example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${wport};branch=z9hG4bKshared1\r\nMax-Forwards: 70\r\nFrom: <sip:bob@sip.example.test>;tag=w1\r\nTo: <sip:alice@api.example.test>\r\nCall-ID: shared-dialog\r\nCSeq: 1 SUBSCRIBE\r\nContact: <sip:bob@127.0.0.1:${wport}>\r\nEvent: presence\r\nExpires: 120\r\nContent-Length: 0\r\n\r\n`), adapter.local.udp!.port, '127.0.0.1');
+      await ctx.waitFor(got, (g) => g.text.startsWith('NOTIFY ') && g.from === adapter.local.udp!.port);
+      const n = await second.sendNotify({ kind: 'notify', transactionId: 't', subscriptionId: 'shared-1', watcher: { local: 'bob', domain: 'sip.example.test' }, presentity: { local: 'alice', domain: 'api.example.test' }, presence: { type: 'application/pidf+xml', bytes: PIDF('changed by the gateway') }, state: 'active', maxForwards: 70, trace: [] });
+      expect(n).toEqual({ status: 'delivered' });
+      const fromSecond = got.find((g) => g.from === second.local.udp!.port)!;
+      expect(fromSecond.text).toMatch(/^NOTIFY sip:bob@127\.0\.0\.1:\d+ SIP\/2\.0\r\n/);
+      expect(fromSecond.text).toMatch(/\r\nCSeq: 2 NOTIFY\r\n/);
+      expect(fromSecond.text).toMatch(/\r\nCall-ID: shared-dialog\r\n/);
+      expect(fromSecond.text).toContain('<note>changed by the gateway</note>');
+    } finally { watcher.close(); await second.stop(); }
   });
 
   it('subscriber: SUBSCRIBE into the SIP island, NOTIFY passed to the gateway, unsubscribe', async () => {
