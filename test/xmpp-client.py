@@ -15,7 +15,7 @@ presence and prints {"event": "ready", "jid": ...}. Then:
   stdout - one JSON object per received stanza: {"event": "message" | "presence", "xml": ...,
       "from", "to", "type", "id", "body", "subject", "subjectLang", "thread", "e2e", "raw",
       "rawType", "received", "request", "show", "status", "priority", "error"}
-Receipts (XEP-0184) are answered automatically for messages that ask for one, and subscription
+Receipts (XEP-0184) are answered automatically (by this script) for messages that ask for one, and subscription
 requests are accepted automatically (auto_authorize), so tests see the standard client behaviour.
 Bounded: the process exits after LIFETIME_SECONDS (default 60) whatever happens.
 """
@@ -57,9 +57,6 @@ def main() -> int:
     c = slixmpp.ClientXMPP(jid, password)
     c['feature_mechanisms'].unencrypted_plain = True
     c.register_plugin('xep_0030')
-    c.register_plugin('xep_0184')
-    c['xep_0184'].auto_ack = True
-    c['xep_0184'].auto_request = False
     c.auto_authorize = True
     c.auto_subscribe = False
     done = loop.create_future()
@@ -70,6 +67,14 @@ def main() -> int:
 
     def on_message(msg) -> None:
         x = msg.xml
+        # XEP-0184 5.1: answer a receipt request with <received id=.../> (done here rather than by
+        # slixmpp's xep_0184 plugin, whose auto-ack ended the session in slixmpp 1.8.3).
+        if x.find('{%s}request' % NS_RCPT) is not None and x.get('type') != 'error' and x.get('id'):
+            ack = c.make_message(mto=msg['from'])
+            rcv = ET.Element('{%s}received' % NS_RCPT)
+            rcv.set('id', x.get('id'))
+            ack.xml.append(rcv)
+            ack.send()
         ns = 'jabber:client'
         subj = x.find('{%s}subject' % ns)
         err = x.find('{%s}error' % ns)

@@ -179,7 +179,12 @@ describe('messages', () => {
     expect(m.subjectLang).toBe('pt');
     expect(m.thread).toBe('th-9');
     expect(m.xml).toContain(`urn:switchboard:trace:0`);
-    // Answering that JID reaches alice: see 'XMPP to JSON' (juliet writes to the escaped JID).
+    // The XMPP user answers the escaped JID and it reaches alice (RFC 2779 4.1.3).
+    const a = await open(alice);
+    r1.send({ cmd: 'message', to: m.from, body: 'back at you', thread: m.thread });
+    const back = await a.next((x) => x.type === 'message' && x.text === 'back at you');
+    expect(back.from).toBe('romeo@example.test');
+    expect(back.thread).toBe('th-9');
   });
 
   it('JSON to XMPP without a receipt request: indeterminate (RFC 3860 3.4.1)', async () => {
