@@ -28,6 +28,8 @@ export interface FlowPath {
   readonly receiver: Receiver;
   /** The gateway's pid (CPU per message); absent for the baseline. */
   readonly gatewayPid?: number;
+  /** Reads the gateway's Redis command counter (commands per message). */
+  readonly redisCommands?: () => Promise<number>;
 }
 
 let stepCounter = 0;
@@ -44,6 +46,7 @@ export async function runStep(p: FlowPath, rate: number, stepSeconds: number): P
   const step = ++stepCounter;
   const count = Math.max(1, Math.round(rate * stepSeconds));
   const c0 = { gw: safeCpu(p.gatewayPid), rcv: safeCpu(p.receiver.pid), snd: safeCpu(p.sender.pid) };
+  const r0 = p.redisCommands ? await p.redisCommands().catch(() => undefined) : undefined;
   const t0 = performance.now();
   const s = await p.sender.send(step, rate, count, stepSeconds * 1000 * 3 + 5000);
   // Drain: wait for all sent, or until arrivals stop.
@@ -59,6 +62,7 @@ export async function runStep(p: FlowPath, rate: number, stepSeconds: number): P
   }
   const wall = (performance.now() - t0) * 1000;
   const c1 = { gw: safeCpu(p.gatewayPid), rcv: safeCpu(p.receiver.pid), snd: safeCpu(p.sender.pid) };
+  const r1 = p.redisCommands ? await p.redisCommands().catch(() => undefined) : undefined;
   const t = await p.receiver.take(step);
   const delivered = t.unique;
   const spanMs = t.lastAt && t.lastAt > s.firstAt ? t.lastAt - s.firstAt : stepSeconds * 1000;
@@ -72,6 +76,7 @@ export async function runStep(p: FlowPath, rate: number, stepSeconds: number): P
     ...(t.maxMs !== undefined ? { maxMs: t.maxMs } : {}),
     ...(p.gatewayPid !== undefined ? { gatewayCpuUsPerMsg: per(c0.gw, c1.gw) } : {}),
     receiverCpuUsPerMsg: per(c0.rcv, c1.rcv),
+    ...(r0 !== undefined && r1 !== undefined && delivered > 0 ? { redisCommandsPerMsg: round((r1 - r0 - 2) / delivered, 2) } : {}),
     receiverCorePct: pct(c0.rcv, c1.rcv),
     senderCorePct: pct(c0.snd, c1.snd),
     ...(s.note ? { note: s.note } : {}),

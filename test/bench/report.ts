@@ -2,6 +2,7 @@
  * The terminal table and the target checks. Targets are the issue's (issue 7), each read from a
  * named figure of a scenario: either the figure's value or its ratio to the same-run baseline.
  */
+import { renderProfile } from './profile-summary';
 import type { BenchReport, Figure, ScenarioResult, StepRow, TargetCheck } from './types';
 
 interface TargetDef {
@@ -57,7 +58,7 @@ function figureRows(fs: readonly Figure[]): string[][] {
 }
 
 function stepRows(ss: readonly StepRow[]): string[][] {
-  return ss.map((s) => [s.path, String(s.rate), String(s.sent), String(s.delivered), String(s.lost), String(s.duplicates), fmt(s.deliveredPerSec), fmt(s.p50Ms), fmt(s.p99Ms), fmt(s.gatewayCpuUsPerMsg), fmt(s.receiverCpuUsPerMsg), fmt(s.receiverCorePct), s.note ?? '']);
+  return ss.map((s) => [s.path, String(s.rate), String(s.sent), String(s.delivered), String(s.lost), String(s.duplicates), fmt(s.deliveredPerSec), fmt(s.p50Ms), fmt(s.p99Ms), fmt(s.gatewayCpuUsPerMsg), fmt(s.redisCommandsPerMsg), fmt(s.receiverCpuUsPerMsg), fmt(s.receiverCorePct), s.note ?? '']);
 }
 
 /** The whole report as terminal text. */
@@ -72,9 +73,10 @@ export function renderReport(r: BenchReport): string {
     if (s.figures.length > 0) out.push(table(['figure', 'value', 'baseline', 'ratio', 'unit', 'note'], figureRows(s.figures)));
     if (s.steps && s.steps.length > 0) {
       out.push('');
-      out.push(table(['path', 'rate/s', 'sent', 'deliv', 'lost', 'dup', 'deliv/s', 'p50 ms', 'p99 ms', 'gw us/msg', 'rcv us/msg', 'rcv core%', 'note'], stepRows(s.steps)));
+      out.push(table(['path', 'rate/s', 'sent', 'deliv', 'lost', 'dup', 'deliv/s', 'p50 ms', 'p99 ms', 'gw us/msg', 'redis/msg', 'rcv us/msg', 'rcv core%', 'note'], stepRows(s.steps)));
     }
     if (s.profiles && s.profiles.length > 0) out.push(`   CPU profiles: ${s.profiles.join(', ')}`);
+    for (const p of s.profileSummaries ?? []) out.push(renderProfile(p));
   }
   out.push('', '== targets');
   out.push(table(['target', 'value', 'limit', 'result'], r.targets.map((t) => [t.target, fmt(t.value), `${t.limit} ${t.unit}`, t.pass === null ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS'])));

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gitCommit, machineInfo } from './machine';
 import { repoRoot } from './paths';
+import { summarizeProfile } from './profile-summary';
 import { killAllSync, stopAll } from './proc';
 import { checkTargets, renderReport } from './report';
 import { runFanout } from './scenarios/fanout';
@@ -52,6 +53,11 @@ export async function runBench(o: BenchOptions, log: (s: string) => void = (s) =
         r = { name: n, title: n, ok: false, error: (err as Error).message, durationMs: Date.now() - t0, figures: [] };
       }
       await stopAll();
+      if (r.profiles && r.profiles.length > 0) {
+        const root = repoRoot();
+        const sums = r.profiles.flatMap((f) => { try { return [summarizeProfile(f, root)]; } catch { return []; } });
+        r = { ...r, profileSummaries: sums };
+      }
       scenarios.push(r);
       log(`bench: ${n} ${r.ok ? 'done' : 'INCOMPLETE: ' + r.error} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     }

@@ -1,3 +1,5 @@
+import type { ProfileSummary } from './profile-summary';
+
 /**
  * The shapes of a benchmark run: options, figures (each with its same-run baseline and the
  * ratio), per-step rows of the message scenarios, target checks, and the report written as JSON.
@@ -54,6 +56,8 @@ export interface StepRow {
   readonly receiverCpuUsPerMsg?: number;
   readonly receiverCorePct?: number;
   readonly senderCorePct?: number;
+  /** Redis commands the gateway issued per delivered message (INFO stats). */
+  readonly redisCommandsPerMsg?: number;
   readonly note?: string;
 }
 
@@ -68,6 +72,8 @@ export interface ScenarioResult {
   readonly steps?: StepRow[];
   /** CPU profile files written for this scenario (--cpu-prof). */
   readonly profiles?: string[];
+  /** Where the gateway's time went, per profile (--cpu-prof). */
+  readonly profileSummaries?: ProfileSummary[];
 }
 
 export interface TargetCheck {

@@ -10,7 +10,7 @@ import { flowFigures, type FlowPath, type Receiver, runSteps, type Sender } from
 import { type GatewayChild, startGateway } from '../gateway';
 import { startJsonSender } from '../json/peers';
 import { type BenchProsody, startBenchProsody } from '../peers/prosody';
-import { startBenchRedis } from '../peers/redis';
+import { redisInfoNumber, startBenchRedis } from '../peers/redis';
 import { freePort } from '../ports';
 import { sippUacSender, startSippSink } from '../sip/sipp-peers';
 import type { BenchOptions, ScenarioResult, StepRow } from '../types';
@@ -104,7 +104,7 @@ export async function runMessageFlow(spec: FlowSpec, o: BenchOptions, profDir: s
         stops.push(() => s.stop());
         sender = s;
       }
-      paths.unshift({ path: 'gateway', sender, receiver, gatewayPid: gw.child.pid });
+      paths.unshift({ path: 'gateway', sender, receiver, gatewayPid: gw.child.pid, redisCommands: () => redisInfoNumber(redis.port, 'stats', 'total_commands_processed') });
     } catch (err) {
       error = `gateway path not run: ${first(err)}`;
     }
