@@ -12,7 +12,7 @@ import type { Address } from '../../canonical/address';
 import { parseCpim } from '../../canonical/cpim';
 import type { MessageOp } from '../../canonical/operations';
 import { DEFAULT_MAX_FORWARDS } from '../../canonical/trace';
-import { cpimBodyToRequest, messageToOp, toAddress } from '../../adapters/json/to-canonical';
+import { checkCpim, cpimBodyToRequest, messageToOp, toAddress } from '../../adapters/json/to-canonical';
 import { parseJsonBytes, parseMessageRequest } from '../../adapters/json/wire';
 import { checkRequestPolicy } from '../../adapters/sip/request-policy';
 import { sipMessageToOp } from '../../adapters/sip/to-canonical';
@@ -82,6 +82,8 @@ function fromJson(bytes: Uint8Array, opts: InputOptions): MessageOp {
   if (opts.from === undefined) throw new TranslateInputError('a JSON request body has no sender (the JSON protocol takes it from the token): give --from ADDRESS');
   const sender = toAddress(opts.from, '--from');
   const req = parseMessageRequest(parseJsonBytes(bytes), 1_048_576);
+  // As the JSON adapter does: a CPIM's From must be the sender (RFC 2779 5.4.3).
+  if (req.cpim) checkCpim(req.cpim, sender, 'cpim');
   const id = req.id !== undefined ? `json:${req.id}` : hashId('json', bytes);
   return messageToOp(req, sender, { id, transactionId: id, maxForwards: opts.maxForwards ?? DEFAULT_MAX_FORWARDS }, opts.now);
 }
@@ -108,8 +110,9 @@ function fromCpim(bytes: Uint8Array, opts: InputOptions): MessageOp {
   const toUri = msg.to[0]?.uri ?? opts.to;
   if (fromUri === undefined) throw new TranslateInputError('the CPIM message has no From header: give --from ADDRESS');
   if (toUri === undefined) throw new TranslateInputError('the CPIM message has no To header: give --to ADDRESS');
-  const sender = cpimAddress(fromUri, 'From');
+  const sender = cpimAddress(opts.from ?? fromUri, opts.from !== undefined ? '--from' : 'From');
   cpimAddress(toUri, 'To');
+  checkCpim(cpim, sender, 'body');
   const id = msg.imdn.messageId !== undefined ? `cpim:${msg.imdn.messageId}` : hashId('cpim', bytes);
   const dateTime = msg.dateTime ? new Date(msg.dateTime.epochMs).toISOString() : opts.now;
   return messageToOp(cpimBodyToRequest(cpim, toUri), sender, { id, transactionId: id, maxForwards: opts.maxForwards ?? DEFAULT_MAX_FORWARDS }, dateTime);

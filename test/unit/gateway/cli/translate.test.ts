@@ -164,6 +164,7 @@ describe('translate: faults', () => {
     { name: 'SIP Content-Length past the end', args: [join(DIR, 'sip-message-bad-length.sip')], code: 2, err: /SIP 400 Content-Length larger than the message/ },
     { name: 'XMPP stanza never closed', args: [join(DIR, 'xmpp-message-unclosed.xml')], code: 2, err: /no complete stanza/ },
     { name: 'JSON body with an unknown field', args: ['--from', 'carol@api.example.test', join(DIR, 'json-post-unknown-field.json')], code: 2, err: /colour: unknown field/ },
+    { name: 'JSON body whose CPIM From is not the sender (RFC 2779 5.4.3)', args: ['--from', 'mallory@api.example.test', '-'], stdin: Buffer.from(JSON.stringify({ to: 'juliet@example.test', cpim: CPIM.toString('base64') })), code: 2, err: /cpim\.From: the CPIM From im:alice@sip\.example\.test is not the authenticated sender mallory@api\.example\.test/ },
     { name: 'JSON body without --from', args: [join(DIR, 'json-post-text.json')], code: 2, err: /give --from ADDRESS/ },
     { name: 'CPIM header without a colon', args: [join(DIR, 'cpim-bad-header.cpim')], code: 2, err: /cpim-bad-header\.cpim: .*(line 2|colon)/i },
     { name: 'SIP request that is not a MESSAGE', args: ['-'], stdin: Buffer.from('OPTIONS sip:x@example.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\nFrom: <sip:a@b.test>;tag=1\r\nTo: <sip:x@example.test>\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'), code: 2, err: /a SIP OPTIONS request; translate takes MESSAGE/ },
