@@ -13,6 +13,9 @@ Usage:
   switchboard translate --to sip|xmpp|json FILE|-
                                            print what the gateway would emit for a captured SIP
                                            message, XMPP stanza, JSON request or CPIM message
+  switchboard send --via sip|xmpp|json --to B [--from A] (--text T | --file BODY --type CT)
+                                           inject one message into a running gateway, print the
+                                           outcome and hop trace (see switchboard send --help)
   switchboard help                         this text
 
 The admin token is printed once at first start (or set json.adminToken in the config); account

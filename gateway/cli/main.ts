@@ -6,6 +6,7 @@ import { runAccount } from './account';
 import { runCheckConfig } from './check-config';
 import { HELP } from './help';
 import { runInspect } from './inspect';
+import { runSend } from './send';
 import { type CliIo, processIo } from './io';
 import { runStart } from './start';
 import { runTranslate } from './translate';
@@ -29,6 +30,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return runInspect(args, io);
     case 'translate':
       return runTranslate(args, io);
+    case 'send':
+      return runSend(args, io);
     default:
       io.stderr.write(`switchboard: unknown command ${JSON.stringify(command)}; see switchboard help\n`);
       return 2;
