@@ -9,7 +9,18 @@
 import { SipWireError, bad } from './wire-error';
 import { checkAbsoluteUri, clip, isHost, parseSipUri, splitHostPort, uriScheme, type SipUri } from './wire-uri';
 
-const TOKEN_CHAR = /[A-Za-z0-9\-.!%*_+`'~]/;
+/** Character classes as lookup tables over char codes (the scanner's hot loops avoid regexes). */
+function table(chars: string, ranges = true): Uint8Array {
+  const t = new Uint8Array(128);
+  if (ranges) for (let c = 0; c < 128; c++) if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) t[c] = 1;
+  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+const TOKEN_T = table("-.!%*_+`'~");
+const GEN_VALUE_T = table("-.!%*_+`'~:");
+const HOST_T = table('-.');
+const ADDR_END_T = table(';, \t', false);
+const isIn = (t: Uint8Array, code: number): boolean => code < 128 && t[code] === 1;
 const TOKEN_RE = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const WORD_RE = /^[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+$/;
 
@@ -31,7 +42,7 @@ export class Scanner {
   }
   token(): string {
     const start = this.pos;
-    while (this.pos < this.s.length && TOKEN_CHAR.test(this.s[this.pos]!)) this.pos++;
+    while (this.pos < this.s.length && isIn(TOKEN_T, this.s.charCodeAt(this.pos))) this.pos++;
     return this.s.slice(start, this.pos);
   }
   needToken(label: string): string {
@@ -98,7 +109,7 @@ export function parseParams(sc: Scanner): Params {
         const start = sc.pos;
         // host may be an IPv6 reference, which is not a token.
         if (sc.peek() === '[') { const close = sc.s.indexOf(']', sc.pos); if (close < 0) throw sc.fail('unterminated IPv6 reference'); sc.pos = close + 1; }
-        else while (!sc.done && /[A-Za-z0-9\-.!%*_+`'~:]/.test(sc.peek())) sc.pos++;
+        else while (!sc.done && isIn(GEN_VALUE_T, sc.s.charCodeAt(sc.pos))) sc.pos++;
         value = sc.s.slice(start, sc.pos);
         if (!value) throw sc.fail(`parameter ${name} has an empty value`);
         if (!isToken(value) && !isHost(value)) throw sc.fail(`parameter ${name} has a malformed value`);
@@ -158,7 +169,7 @@ export function parseNameAddr(sc: Scanner): NameAddr {
     sc.pos = close + 1;
   } else {
     const start = sc.pos;
-    while (!sc.done && !/[;, \t]/.test(sc.peek())) sc.pos++;
+    while (!sc.done && !isIn(ADDR_END_T, sc.s.charCodeAt(sc.pos))) sc.pos++;
     uri = sc.s.slice(start, sc.pos);
     if (!uri) throw sc.fail('missing URI');
     // An unbracketed display name (words then something that is not '<') lands here too.
@@ -233,7 +244,7 @@ export function parseViaList(value: string): Via[] {
     if (!sc.ws()) throw sc.fail('missing white space before sent-by');
     const start = sc.pos;
     if (sc.peek() === '[') { const close = sc.s.indexOf(']', sc.pos); if (close < 0) throw sc.fail('unterminated IPv6 reference'); sc.pos = close + 1; }
-    while (!sc.done && /[A-Za-z0-9\-.]/.test(sc.peek())) sc.pos++;
+    while (!sc.done && isIn(HOST_T, sc.s.charCodeAt(sc.pos))) sc.pos++;
     const host = sc.s.slice(start, sc.pos);
     sc.ws();
     let portText = '';

@@ -194,7 +194,7 @@ export function splitMessage(input: Buffer, datagram: boolean): SplitResult {
       lineFault = e instanceof SipWireError ? new SipWireError(400, `Malformed Request-URI: ${e.phrase}`) : bad('Malformed Request-URI');
     }
   }
-  const message: SipRequest = { kind: 'request', method, uri, ...(sipUri ? { sipUri } : {}), uriScheme: scheme, headers, body, raw };
+  const message: SipRequest = { kind: 'request', method, uri, sipUri, uriScheme: scheme, headers, body, raw };
   const first = lineFault ?? fault;
   return { message, ...(first ? { fault: first } : {}), ...(lateFault ? { lateFault } : {}) };
 }
