@@ -1,11 +1,12 @@
 /**
- * Presence fan-out: N JSON watchers (each its own account, WebSocket stream and subscription)
+ * Presence fan-out: N watchers, JSON ones (each its own account, WebSocket stream and subscription)
  * watch one presentity; one PUT /v1/presence; the time from the publish until the last watcher
  * holds the new document, and notifications per second.
  * Baseline: the same watchers process on a bare `ws` server that sends one frame to every
  * socket: the cost of the fan-out itself in Node, without the gateway.
  *
- * SIP and XMPP watchers are not part of this scenario yet (see the run's note and the report).
+ * 30% of the watchers are SIP dialogs (SIPp, bench-subscribe-uac.xml); XMPP watchers are not
+ * part of this scenario yet.
  */
 import http from 'node:http';
 import { join } from 'node:path';
@@ -13,7 +14,9 @@ import { forkPeer, type Peer } from '../child-ipc';
 import { ADMIN_TOKEN, type GatewayChild, startGateway } from '../gateway';
 import { startBenchRedis } from '../peers/redis';
 import { freePort } from '../ports';
-import { cpuMicros, stopChild } from '../proc';
+import { cpuMicros, stopChild, waitUntil } from '../proc';
+import { startSippWatchers } from '../sip/sipp-peers';
+import { parseStamp } from '../tally';
 import { FIG } from '../report';
 import { round } from '../stats';
 import { type BenchOptions, figure, type Figure, type ScenarioResult } from '../types';
@@ -24,6 +27,8 @@ import { BENCH } from './common';
 const PRESENTITY = `pres@${BENCH.jsonDomain}`;
 const PRESENTITY_TOKEN = 'bench-presentity-token-0123456789';
 const FANOUT_WAIT_MS = 30_000;
+/** Share of the watchers that are SIP dialogs; the rest are JSON streams. */
+const SIP_SHARE = 0.3;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
@@ -63,6 +68,9 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   const t0 = Date.now();
   const n = o.watchers;
   const figures: Figure[] = [];
+  const nSip = Math.floor(n * SIP_SHARE);
+  const nJson = n - nSip;
+  let sipW: Awaited<ReturnType<typeof startSippWatchers>> | undefined;
   const watchers = Array.from({ length: n }, (_, i) => watcherAccount(i, BENCH.jsonDomain));
   let error: string | undefined;
   let gw: GatewayChild | undefined;
@@ -72,7 +80,7 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   let baseReceived = 0;
   let baseWatcherCpu: number | null = null;
   let watcherCpu: number | null = null;
-  let g: { received: number; lastMs: number | null; firstMs: number | null; answeredMs: number; cpuPer: number | null; accRate: number; subRate: number } | undefined;
+  let g: { received: number; jsonReceived: number; sipReceived: number; sipSubscribed: number; lastMs: number | null; firstMs: number | null; answeredMs: number; cpuPer: number | null; accRate: number; subRate: number } | undefined;
   const redis = await startBenchRedis();
   try {
     // Baseline first: bare ws broadcast to the same number of sockets.
@@ -97,23 +105,35 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
       error = `baseline: ${(err as Error).message.split('\n')[0]}`;
     }
 
+    const sipPort = await freePort(true);
     gw = await startGateway({
       name: 'gateway(fanout)', jsonPort: await freePort(), ...(o.cpuProf ? { cpuProfDir: profDir } : {}),
       config: {
         gateway: { id: BENCH.gatewayId }, store: { kind: 'redis', url: redis.url },
-        domains: { [BENCH.jsonDomain]: 'json' }, log: { level: o.logLevel },
+        domains: { [BENCH.jsonDomain]: 'json', [BENCH.sipDomain]: 'sip' }, log: { level: o.logLevel },
         json: { accounts: [{ address: PRESENTITY, token: PRESENTITY_TOKEN }] },
+        sip: { domain: BENCH.sipDomain, listen: { udp: `127.0.0.1:${sipPort}` } },
       },
     });
     const tAcc = performance.now();
-    await createAccounts(gw.jsonUrl, watchers);
+    await createAccounts(gw.jsonUrl, watchers.slice(0, nJson));
     const accSecs = (performance.now() - tAcc) / 1000;
     const tSub = performance.now();
-    const w = await forkPeer('gateway-watchers', join(__dirname, '..', 'json', 'watchers-child.js'), { url: gw.jsonUrl, count: n, domain: BENCH.jsonDomain, presentity: PRESENTITY, concurrency: 100 }, 300_000);
+    const w = await forkPeer('gateway-watchers', join(__dirname, '..', 'json', 'watchers-child.js'), { url: gw.jsonUrl, count: nJson, domain: BENCH.jsonDomain, presentity: PRESENTITY, concurrency: 100 }, 300_000);
     peers.push(w);
-    const subSecs = (performance.now() - tSub) / 1000;
     const info = await w.request<{ connected: number; subscribed: number; failures: Record<string, number> }>('info', null, 5000);
-    if (info.subscribed < n) error = [error, `only ${info.subscribed} of ${n} subscriptions accepted: ${JSON.stringify(info.failures)}`].filter(Boolean).join('; ');
+    if (info.subscribed < nJson) error = [error, `only ${info.subscribed} of ${nJson} JSON subscriptions accepted: ${JSON.stringify(info.failures)}`].filter(Boolean).join('; ');
+    let sipSubscribed = 0;
+    if (nSip > 0) {
+      sipW = await startSippWatchers({ remote: `127.0.0.1:${sipPort}`, pres: PRESENTITY, domain: BENCH.sipDomain, count: nSip, rate: 500, limitSec: 600 });
+      const sw = sipW;
+      const inits = (): number => sw.lines().filter((l) => l.startsWith('init ')).length;
+      await waitUntil(`${nSip} SIP watchers' first NOTIFY`, () => inits() >= nSip, 120_000, 100).catch((e: Error) => {
+        error = [error, `${e.message}: ${inits()} subscribed`].filter(Boolean).join('; ');
+      });
+      sipSubscribed = inits();
+    }
+    const subSecs = (performance.now() - tSub) / 1000;
     const marker = `fan-gw-${Date.now()}`;
     await w.request('arm', marker, 5000);
     const cpu0 = cpuMicros(gw.child.pid);
@@ -123,23 +143,37 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
     const answeredMs = (nowMicros() - sentAt) / 1000;
     if (pub.status !== 200) throw new Error(`publish: HTTP ${pub.status} ${pub.text.slice(0, 300)}`);
     const r = await w.request<WaitResult>('wait', { timeoutMs: FANOUT_WAIT_MS }, FANOUT_WAIT_MS + 5000);
+    // SIP watchers: NOTIFY lines holding the marker, with SIPp's receive time.
+    const sipTimes: number[] = [];
+    if (sipW) {
+      const sw = sipW;
+      const marked = (): string[] => sw.lines().filter((l) => l.startsWith(marker + ' '));
+      await waitUntil('SIP watchers notified', () => marked().length >= sipSubscribed, FANOUT_WAIT_MS, 50).catch(() => undefined);
+      for (const l of marked()) { const t = parseStamp(l.slice(marker.length + 1)); if (t !== undefined) sipTimes.push(t); }
+    }
     const cpu1 = cpuMicros(gw.child.pid);
+    const lastMicros = Math.max(r.lastMicros ?? 0, ...sipTimes);
+    const firstMicros = Math.min(r.firstMicros ?? Infinity, ...sipTimes);
     watcherCpu = r.received ? round((cpuMicros(w.child.pid) - wc0) / r.received, 1) : null;
+    const received = r.received + sipTimes.length;
     g = {
-      received: r.received, lastMs: r.lastMicros !== null ? round((r.lastMicros - sentAt) / 1000, 1) : null,
-      firstMs: r.firstMicros !== null ? round((r.firstMicros - sentAt) / 1000, 1) : null,
-      answeredMs: round(answeredMs, 1), cpuPer: r.received ? round((cpu1 - cpu0) / r.received, 1) : null,
+      received, jsonReceived: r.received, sipReceived: sipTimes.length, sipSubscribed,
+      lastMs: lastMicros > 0 ? round((lastMicros - sentAt) / 1000, 1) : null,
+      firstMs: Number.isFinite(firstMicros) ? round((firstMicros - sentAt) / 1000, 1) : null,
+      answeredMs: round(answeredMs, 1), cpuPer: received ? round((cpu1 - cpu0) / received, 1) : null,
       accRate: round(n / accSecs, 0), subRate: round(n / subSecs, 0),
     };
   } catch (err) {
     error = [error, (err as Error).message.split('\n')[0]].filter(Boolean).join('; ');
   } finally {
     for (const p of peers) await stopChild(p.child);
+    if (sipW) await sipW.stop();
     if (gw) profiles = await gw.stop().catch(() => []);
     await redis.stop();
   }
   const all = g !== undefined && g.received === n;
-  figures.push(figure('watchers (JSON over WebSocket)', 'count', n));
+  figures.push(figure('watchers: JSON over WebSocket', 'count', nJson));
+  figures.push(figure('watchers: SIP (SIPp dialogs, UDP)', 'count', nSip, undefined, g ? `${g.sipSubscribed} subscribed, ${g.sipReceived} notified` : undefined));
   figures.push(figure('notifications received', 'count', g?.received, baseReceived, g && g.received < n ? `${n - g.received} watchers got nothing within ${FANOUT_WAIT_MS / 1000} s` : undefined));
   figures.push(figure(FIG.fanoutLast, 'ms', all ? g?.lastMs : null, baseMs, 'from the publish request to the last watcher; baseline: bare ws broadcast'));
   figures.push(figure('first notification', 'ms', g?.firstMs));
@@ -150,7 +184,7 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   figures.push(figure('account creation rate (admin API)', 'accounts/s', g?.accRate));
   figures.push(figure('connect + subscribe rate', 'watchers/s', g?.subRate));
   return {
-    name: 'fanout', title: `one publish to ${n} JSON watchers (WebSocket); SIP/XMPP watchers not included`,
+    name: 'fanout', title: `one publish to ${n} watchers: ${nJson} JSON (WebSocket), ${nSip} SIP (SUBSCRIBE dialogs); no XMPP watchers`,
     ok: error === undefined, ...(error ? { error } : {}), durationMs: Date.now() - t0, figures, ...(profiles.length ? { profiles } : {}),
   };
 }

@@ -110,3 +110,42 @@ export async function startSippSink(port: number, limitSec: number): Promise<Rec
     stop: async () => { await stopChild(child); rmSync(dir, { recursive: true, force: true }); },
   };
 }
+
+/**
+ * SIP watchers for the fan-out: one SIPp UAC process, one subscription dialog per call (see
+ * bench-subscribe-uac.xml). lines() tails its log: "init <time>" per immediate NOTIFY and
+ * "<marker> <time>" per NOTIFY after the publish.
+ */
+export async function startSippWatchers(o: { remote: string; pres: string; domain: string; count: number; rate: number; limitSec: number }): Promise<{ pid: number; lines(): string[]; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-watch-'));
+  const logFile = join(dir, 'watchers.log');
+  const port = await freePort(true);
+  const child = await startChild('sipp-watchers', 'sipp', [
+    o.remote, '-sf', sippScenario('bench-subscribe-uac.xml'), '-i', '127.0.0.1', '-p', String(port), '-t', 'u1',
+    '-r', String(o.rate), '-m', String(o.count), '-l', String(o.count), '-nostdin', '-bind_local',
+    '-timeout', `${o.limitSec}s`, '-trace_logs', '-log_file', logFile,
+    '-key', 'pres', o.pres, '-key', 'domain', o.domain, '-key', 'expires', '3600',
+  ], { cwd: dir, env: { ...process.env, TZ: 'UTC' } });
+  let offset = 0;
+  let partial = '';
+  const all: string[] = [];
+  const lines = (): string[] => {
+    let fd: number;
+    try { fd = openSync(logFile, 'r'); } catch { return all; }
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size - offset, MAX_READ);
+      if (len > 0) {
+        const buf = Buffer.alloc(len);
+        readSync(fd, buf, 0, len, offset);
+        offset += len;
+        const text = partial + buf.toString('latin1');
+        const nl = text.lastIndexOf('\n');
+        partial = text.slice(nl + 1);
+        if (nl >= 0) all.push(...text.slice(0, nl).split('\n').filter(Boolean));
+      }
+    } finally { closeSync(fd); }
+    return all;
+  };
+  return { pid: child.pid, lines, stop: async () => { await stopChild(child); rmSync(dir, { recursive: true, force: true }); } };
+}
