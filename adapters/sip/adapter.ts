@@ -59,7 +59,7 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
   }
 
   async function receive(bytes: Buffer, remote: Remote, datagram: boolean): Promise<void> {
-    log.trace({ from: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip receive');
+    if (stack.traceWire) log.trace({ from: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip receive');
     const parsed = parseSip(bytes, datagram);
     if (!parsed.ok) {
       // RFC 3261 8.2: a malformed request is answered; a malformed response is discarded (RFC 4475 3.1.2.19).

@@ -24,11 +24,14 @@ export class SipStack {
    * A request that comes back holding a Via with it has looped (RFC 3261 16.3 item 4).
    */
   readonly branchPrefix: string;
+  /** Wire dumps (trace level, truncated) only when that level is on: they cost a string per message. */
+  readonly traceWire: boolean;
 
   constructor(readonly config: SipSection, readonly ctx: AdapterContext, readonly log: Log, events: TransportEvents, clientTimeoutMs?: number, private readonly dnsServers?: readonly string[]) {
     this.transport = new SipTransport(config.listen, events, log);
+    this.traceWire = (log as Partial<{ isLevelEnabled(l: string): boolean }>).isLevelEnabled?.('trace') ?? false;
     const send = (remote: Remote, bytes: Buffer): Promise<void> => {
-      log.trace({ to: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip send');
+      if (this.traceWire) log.trace({ to: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip send');
       return this.transport.send(remote, bytes);
     };
     this.server = new ServerTransactions((r, b) => { send(r, b).catch((e) => log.debug({ err: e }, 'sip response not sent')); });
