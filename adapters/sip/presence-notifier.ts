@@ -5,7 +5,7 @@
 import type { PresenceLimits } from './config';
 import { failed, type NotifyOp, type Outcome } from '../../canonical/operations';
 import type { DialogStore, NotifierDialog } from './dialog-store';
-import { outcomeToStatus, statusToOutcome } from './from-canonical';
+import { outcomeToStatus, statusToOutcome, traceHeaders } from './from-canonical';
 import type { SipStack } from './stack';
 import { sipSubscribeToOp, unescapeTarget } from './to-canonical';
 import type { Remote } from './transport';
@@ -122,10 +122,11 @@ export class PresenceNotifier {
     const spec = {
       method: 'NOTIFY', uri: d.remoteTarget,
       from: `<${d.localUri}>;tag=${d.localTag}`, to: `<${d.remoteUri}>${d.remoteTag ? `;tag=${d.remoteTag}` : ''}`,
-      callId: d.callId, cseq: d.cseq, maxForwards: 70,
+      callId: d.callId, cseq: d.cseq, maxForwards: op.maxForwards > 0 ? op.maxForwards : 70,
       headers: [
         ...d.routeSet.map((r) => ['Route', r] as [string, string]),
         ['Event', 'presence'], ['Subscription-State', subState], ['Contact', this.stack.contact(d.peer.transport)],
+        ...traceHeaders(op.trace),
       ] as [string, string][],
       ...(op.presence ? { body: { type: op.presence.type, bytes: op.presence.bytes } } : {}),
     };

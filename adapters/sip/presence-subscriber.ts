@@ -10,6 +10,7 @@ import { outcomeToStatus, sipUriFor, statusToOutcome, traceHeaders } from './fro
 import type { SipStack } from './stack';
 import { toTag, type ClientResult } from './transactions';
 import type { Remote } from './transport';
+import { traceOf } from './to-canonical';
 import { headerValue } from './wire-message';
 import { randomToken } from './wire-serialize';
 import type { CheckedRequest } from './wire-validate';
@@ -157,7 +158,7 @@ export class PresenceSubscriber {
       watcher: d.watcher, presentity: d.presentity,
       ...(req.body.length > 0 && contentType !== undefined ? { presence: { type: contentType, bytes: req.body } } : {}),
       state, ...(expires !== undefined ? { expires } : {}), ...(reason ? { reason } : {}),
-      maxForwards: req.maxForwards ?? 70, trace: [],
+      maxForwards: req.maxForwards ?? 70, trace: traceOrEmpty(req),
     });
     if (state === 'terminated') { this.clearTimer(d.id); await this.dialogs.deleteSubscriber(d); }
     else await this.dialogs.putSubscriber(d);
@@ -171,3 +172,8 @@ export class PresenceSubscriber {
   }
 }
 
+
+/** The NOTIFY's received-trace; a malformed one is not worth refusing the notification for. */
+function traceOrEmpty(req: CheckedRequest): string[] {
+  try { return traceOf(req); } catch { return []; }
+}
