@@ -136,7 +136,7 @@ def main() -> int:
         out({'event': 'done', 'cmd': kind})
 
     async def read_stdin() -> None:
-        reader = asyncio.StreamReader()
+        reader = asyncio.StreamReader(limit=4 * 1024 * 1024)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
         while not done.done():
             line = await reader.readline()

@@ -9,7 +9,7 @@ import type { Adapter, AdapterContext } from '../../canonical/adapter';
 import { parseJid, unescapeForeign, type Address, addressKey } from '../../canonical/address';
 import { ERROR_TABLE, SwitchboardError, XMPP_CONDITIONS, errorCodeFromXmppCondition, isErrorCode, type XmppCondition } from '../../canonical/errors';
 import { DELIVERED, failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
-import type { XmppEntity } from '@xmpp/component';
+import { xml, type XmppEntity } from '@xmpp/component';
 import type { Element } from '@xmpp/xml';
 import type { GatewayConfig } from '../../gateway/config/types';
 import { createClientEntity } from './client';
@@ -90,7 +90,7 @@ export class XmppAdapter implements Adapter {
       gatewayDomains: this.gatewayDomains,
       maxForwards: config.gateway.maxForwards,
       subscriptionSeconds: config.presence.maxExpires,
-      send: (p) => this.sendPresence(p),
+      send: (p, origin) => this.sendPresence(p, origin),
     });
   }
 
@@ -104,6 +104,9 @@ export class XmppAdapter implements Adapter {
         onState: (online, reason) => {
           entry.online = online;
           entry.reason = reason;
+          // RFC 6121 4.2: a client is not available (and gets no messages sent to its bare JID)
+          // until it sends initial presence.
+          if (online && kind === 'client') this.track(entry.link.send(xml('presence')));
           this.reportReadiness();
         },
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
@@ -152,15 +155,9 @@ export class XmppAdapter implements Adapter {
     return this.links.find((l) => l.kind === 'component' && l.domain === domain);
   }
 
-  private linkForJid(fromJid: string): LinkEntry | undefined {
-    const bare = fromJid.split('/')[0]!.toLowerCase();
-    const domain = bare.slice(bare.indexOf('@') + 1);
-    return this.links.find((l) => l.kind === 'component' && l.domain === domain) ?? this.links.find((l) => l.kind === 'client' && l.domain === bare);
-  }
-
-  private async sendPresence(p: OutPresence): Promise<void> {
-    const entry = this.linkForJid(p.from);
-    if (!entry) throw new SwitchboardError('service-unavailable', `no XMPP link serves ${p.from}`);
+  private async sendPresence(p: OutPresence, origin: Address): Promise<void> {
+    const entry = this.linkFor(origin);
+    if (!entry) throw new SwitchboardError('service-unavailable', `no XMPP link serves ${addressKey(origin)}`);
     // A client link can only send as itself: the server stamps its own JID (RFC 6120 8.1.2.1).
     const el = buildPresence(entry.kind === 'client' ? { ...p, from: entry.link.jid ?? p.from } : p);
     await entry.link.send(el);
@@ -179,14 +176,15 @@ export class XmppAdapter implements Adapter {
     const wantReceipt = op.deliveryNotification === true;
     let out;
     try {
-      out = messageFromCanonical(op, { gatewayDomains: this.gatewayDomains, id, requestReceipt: wantReceipt });
+      const fromJid = entry.kind === 'client' ? entry.link.jid : undefined;
+      out = messageFromCanonical(op, { gatewayDomains: this.gatewayDomains, id, requestReceipt: wantReceipt, ...(fromJid ? { fromJid } : {}) });
     } catch (err) {
       if (err instanceof SwitchboardError || err instanceof WireError) {
         return failed(err instanceof SwitchboardError ? err.code : 'bad-request', err.message);
       }
       throw err;
     }
-    const el = buildMessage(entry.kind === 'client' ? { ...out, from: entry.link.jid ?? out.from } : out);
+    const el = buildMessage(out);
     const bareTo = out.to.split('/')[0]!.toLowerCase();
     return new Promise<Outcome>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -232,6 +230,8 @@ export class XmppAdapter implements Adapter {
 
   private async onStanza(entry: LinkEntry, el: Element): Promise<void> {
     if (this.stopped) return;
+    // Client mode: what comes from the account itself (self-presence, carbons) is an echo.
+    if (entry.kind === 'client' && el.name !== 'iq' && (el.attrs.from ?? '').split('/')[0]!.toLowerCase() === entry.domain) return;
     // Wire dumps only at trace level, truncated (STYLE "Logging").
     this.ctx.log.trace({ link: entry.domain, stanza: el.toString().slice(0, 2000) }, 'xmpp stanza in');
     if (el.name === 'message') return this.onMessage(entry, el);

@@ -130,6 +130,8 @@ export interface OutboundOptions {
   /** Stanza id to use. */
   readonly id: string;
   readonly requestReceipt: boolean;
+  /** Client mode: the account's own JID, the only one its server lets it send from. */
+  readonly fromJid?: string;
 }
 
 /**
@@ -139,11 +141,11 @@ export interface OutboundOptions {
  */
 export function messageFromCanonical(op: MessageOp, o: OutboundOptions): OutMessage {
   const component = componentFor(op.from, o.gatewayDomains);
-  if (component === undefined) throw new SwitchboardError('service-unavailable', 'no XMPP component domain is configured to send from');
+  if (component === undefined && o.fromJid === undefined) throw new SwitchboardError('service-unavailable', 'no XMPP component domain is configured to send from');
   const mapped = mapContent(op.content);
   const subjects = op.subject && op.subject.length > 0 ? op.subject : mapped.subjects;
   return {
-    from: addressToGatewayJid(op.from, component, o.gatewayDomains),
+    from: o.fromJid ?? addressToGatewayJid(op.from, component!, o.gatewayDomains),
     to: formatJid(op.to),
     id: o.id,
     ...(mapped.body !== undefined ? { body: mapped.body } : {}),

@@ -20,8 +20,11 @@ export interface PresenceDeps {
   readonly maxForwards: number;
   /** Seconds asked of the gateway for an XMPP user's (permanent) subscription; refreshed. */
   readonly subscriptionSeconds: number;
-  /** Sends one presence stanza over the link serving `from`; throws when it is down. */
-  readonly send: (p: OutPresence) => Promise<void>;
+  /**
+   * Sends one presence stanza over the link serving `origin` (the gateway-side address it speaks
+   * for); throws when that link is down.
+   */
+  readonly send: (p: OutPresence, origin: Address) => Promise<void>;
 }
 
 interface WatchRecord {
@@ -83,7 +86,7 @@ export class XmppPresence {
         // its side; "subscribed" goes back once the subscription is active.
         const res = await this.d.ctx.subscribe(this.subscribeOp(remoteBare, local, this.d.subscriptionSeconds, p));
         if (res.outcome.status === 'failed') {
-          await this.d.send({ from: ourJid, to: theirBare, type: 'unsubscribed' });
+          await this.d.send({ from: ourJid, to: theirBare, type: 'unsubscribed' }, local);
           return;
         }
         const active = res.state === 'active' || (res.state === undefined && res.outcome.status === 'delivered');
@@ -94,7 +97,7 @@ export class XmppPresence {
         };
         await this.d.ctx.state.set(this.wKey(remoteBare, local), JSON.stringify(rec));
         if (active) {
-          await this.d.send({ from: ourJid, to: theirBare, type: 'subscribed' });
+          await this.d.send({ from: ourJid, to: theirBare, type: 'subscribed' }, local);
           await this.sendDocument(local, remoteBare, res.presence);
         }
         return;
@@ -106,7 +109,7 @@ export class XmppPresence {
         const rec = parse<WatchRecord>(await this.d.ctx.state.get(key));
         await this.d.ctx.state.del(key);
         await this.d.ctx.subscribe(this.subscribeOp(remoteBare, local, 0, p, rec?.id));
-        await this.d.send({ from: ourJid, to: theirBare, type: 'unsubscribed' });
+        await this.d.send({ from: ourJid, to: theirBare, type: 'unsubscribed' }, local);
         return;
       }
       case 'subscribed': case 'unsubscribed': {
@@ -166,7 +169,7 @@ export class XmppPresence {
     const doc = allowed ? readPidf(await this.d.ctx.services.storedPresence(presentity)) : undefined;
     const stanzas = doc ? pidfToPresences(doc, ourJid, to) : [];
     if (stanzas.length === 0) stanzas.push({ from: ourJid, to, type: 'unavailable' });
-    for (const s of stanzas) await this.d.send(s);
+    for (const s of stanzas) await this.d.send(s, presentity);
   }
 
   private async mayWatch(presentity: Address, watcher: Address): Promise<boolean> {
@@ -182,7 +185,7 @@ export class XmppPresence {
     const doc = readPidf(presence);
     const stanzas = doc ? pidfToPresences(doc, from, to) : [];
     if (!doc) stanzas.push({ from, to, type: 'unavailable' });
-    for (const s of stanzas) await this.d.send(trace ? { ...s, trace } : s);
+    for (const s of stanzas) await this.d.send(trace ? { ...s, trace } : s, presentity);
   }
 
   /** A notification toward an XMPP watcher (RFC 7248 5.3). */
@@ -201,12 +204,12 @@ export class XmppPresence {
       }
       await this.d.ctx.state.del(key);
       // RFC 6121 3.2: the contact cancelling is <presence type='unsubscribed'/>.
-      await this.d.send({ from, to, type: 'unavailable', trace });
-      await this.d.send({ from, to, type: 'unsubscribed' });
+      await this.d.send({ from, to, type: 'unavailable', trace }, op.presentity);
+      await this.d.send({ from, to, type: 'unsubscribed' }, op.presentity);
       return DELIVERED;
     }
     if (op.state === 'active' && rec && !rec.ann) {
-      await this.d.send({ from, to, type: 'subscribed' });
+      await this.d.send({ from, to, type: 'subscribed' }, op.presentity);
       await this.d.ctx.state.set(key, JSON.stringify({ ...rec, st: 'active', ann: true }));
     }
     if (op.state === 'pending') return DELIVERED;
@@ -225,21 +228,21 @@ export class XmppPresence {
     if (op.duration === 0) {
       if (op.subscriptionId !== undefined || rec) {
         await this.d.ctx.state.del(key);
-        await this.d.send({ from, to, type: 'unsubscribe' });
+        await this.d.send({ from, to, type: 'unsubscribe' }, watcher);
         return { outcome: DELIVERED, state: 'terminated', ...(rec ? { subscriptionId: rec.id } : {}) };
       }
       // A fetch: RFC 7248 6.2, "translate such a SIP request into a <presence/> stanza of type "probe"".
-      await this.d.send({ from, to, type: 'probe' });
+      await this.d.send({ from, to, type: 'probe' }, watcher);
       return { outcome: DELIVERED, state: 'terminated' };
     }
     if (rec) {
       // XMPP subscriptions do not expire: a refresh only asks for the current presence.
-      await this.d.send({ from, to, type: 'probe' });
+      await this.d.send({ from, to, type: 'probe' }, watcher);
       return { outcome: DELIVERED, subscriptionId: rec.id, state: rec.st, expires: op.duration };
     }
     const id = op.subscriptionId ?? randomUUID();
     await this.d.ctx.state.set(key, JSON.stringify({ id, st: 'pending' } satisfies UpRecord));
-    await this.d.send({ from, to, type: 'subscribe' });
+    await this.d.send({ from, to, type: 'subscribe' }, watcher);
     return { outcome: DELIVERED, subscriptionId: id, state: 'pending', expires: op.duration };
   }
 

@@ -6,7 +6,7 @@
  * presence both ways (subscribe, probe, unsubscribe), disco#info, restart and reconnect, and a
  * wrong component secret.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +16,10 @@ import { makeCert, makeTempDir, removeTempDir, signDetached, verify, type CertFi
 import { startProcess, type ManagedProcess } from '../support/process';
 import { isPortOpen } from '../support/ports';
 import { type ProsodyHandle, startProsody, PROSODY } from '../support/prosody';
-import { addAccount, api, openStream, type Running, sleep, startGateway, type Stream } from './json-client';
+import { loadConfig } from '../../gateway/config';
+import { createLogger } from '../../gateway/logging';
+import { createGateway, type Gateway } from '../../gateway/service';
+import { addAccount, api, freePort, openStream, type Running, sleep, startGateway, type Stream } from './json-client';
 
 const GW_ID = 'gw-xmpp-test.example';
 const SECRET = 'component-secret';
@@ -98,6 +101,8 @@ async function waitReady(want: boolean, ms = 15_000): Promise<any> {
   throw new Error(`readiness did not become ${want}: ${JSON.stringify(last)}`);
 }
 
+const quietLog = () => createLogger({ level: (process.env.SB_TEST_LOG ?? 'silent') as 'silent', pretty: false });
+
 function gatewayYaml(port: number, secret = SECRET): string {
   return `
 gateway: { id: ${GW_ID}, messageTimeoutMs: 4000 }
@@ -158,6 +163,15 @@ describe('messages', () => {
     expect(f.trace).toEqual([GW_ID]);
     const r = await j.next((e) => e.event === 'message' && e.received === 'm-1');
     expect(r.from).toBe(ALICE_JID);
+  });
+
+  it('XMPP to JSON: 60 KB of multi-byte text survives TCP chunking unchanged (UTF-8 decoded across chunks)', async () => {
+    const a = await open(alice);
+    const j = await xmppClient('juliet');
+    const text = 'žluťoučký kůň 🐎 '.repeat(3000);
+    j.send({ cmd: 'message', to: ALICE_JID, body: text, id: 'm-big' });
+    const f = await a.next((x) => x.type === 'message' && x.id === 'm-big', 10_000);
+    expect(f.text).toBe(text);
   });
 
   it('XMPP to an unknown JSON user: the XMPP client gets a stanza error', async () => {
@@ -265,6 +279,42 @@ describe('presence', () => {
   });
 });
 
+describe('client mode', () => {
+  it('an account named user%domain bridges that gateway-side user both ways', async () => {
+    execFileSync('/usr/bin/prosodyctl', ['--config', prosody.configFile, 'register', 'carol%api.example.test', 'example.test', 'pw'], { timeout: 15_000 });
+    const carol = await addAccount(g.url, 'carol@api.example.test');
+    const p = await freePort();
+    // A second gateway instance in client mode only, with its own JSON listener and memory store.
+    const config = loadConfig({
+      text: `
+gateway: { id: gw-xmpp-client.example, messageTimeoutMs: 4000 }
+domains: { api.example.test: json, example.test: xmpp }
+xmpp: { components: [], clients: [ { service: 'xmpp://127.0.0.1:${prosody.c2sPort}', jid: 'carol%api.example.test@example.test/bridge', password: pw } ] }
+`,
+      env: { SWITCHBOARD_JSON__LISTEN: `127.0.0.1:${p}`, SWITCHBOARD_JSON__ADMINTOKEN: 'admin-client-mode' },
+    });
+    const gw2 = await createGateway({ config, log: quietLog() });
+    try {
+      await gw2.start();
+      const url2 = `http://127.0.0.1:${p}`;
+      const carol2 = (await api(url2, 'admin-client-mode', 'POST', '/v1/admin/accounts', { address: 'carol@api.example.test' })).json.token as string;
+      expect(carol).toBeTruthy();
+      const s2 = await openStream(url2, carol2);
+      streams.push(s2);
+      const j = await xmppClient('juliet');
+      j.send({ cmd: 'message', to: 'carol%api.example.test@example.test', body: 'hello carol', id: 'cm-1' });
+      const f = await s2.next((x) => x.type === 'message' && x.text === 'hello carol', 8000);
+      expect(f.from).toBe('juliet@example.test');
+      const res = await api(url2, carol2, 'POST', '/v1/messages', { to: 'juliet@example.test', text: 'hello juliet', deliveryNotification: true });
+      expect(res.json.outcome).toEqual({ status: 'delivered' });
+      const m = await j.next((e) => e.event === 'message' && e.body === 'hello juliet');
+      expect(m.from).toBe('carol%api.example.test@example.test/bridge');
+    } finally {
+      await gw2.stop();
+    }
+  }, 40_000);
+});
+
 describe('connection', () => {
   it('Prosody stops and restarts on the same ports: not ready meanwhile, ready again after reconnect; sends fail fast', async () => {
     await waitReady(true);
@@ -303,13 +353,24 @@ describe('connection', () => {
     }
   }, 60_000);
 
-  it('a wrong component secret is a clear error naming the setting, and no endless reconnect', async () => {
+  it('a wrong component secret is a clear error naming the setting, and a stop: no reconnect attempts follow', async () => {
     const p2 = await startProsody({ domain: 'example.test', components: [{ domain: 'sip.example.test', secret: SECRET }] });
+    const port = await freePort();
+    const config = loadConfig({ text: gatewayYaml(p2.componentPort, 'wrong-secret'), env: { SWITCHBOARD_JSON__LISTEN: `127.0.0.1:${port}`, SWITCHBOARD_JSON__ADMINTOKEN: 'wrong-secret-admin' } });
+    let gw: Gateway | undefined;
     try {
+      gw = await createGateway({ config, log: quietLog() });
       const t0 = Date.now();
-      await expect(startGateway(gatewayYaml(p2.componentPort, 'wrong-secret'))).rejects.toThrow(/not-authorized.*xmpp\.components\[0\]/s);
-      expect(Date.now() - t0).toBeLessThan(10_000);
+      await expect(gw.start()).rejects.toThrow(/component sip\.example\.test: the XMPP server refused us \(not-authorized.*check xmpp\.components\[0\]/s);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      // Prosody logs each component connection; none follows the refused one.
+      const count = (): number => (fs.readFileSync(p2.logFile, 'utf8').match(/Incoming Jabber component connection/g) ?? []).length;
+      const before = count();
+      expect(before).toBeGreaterThanOrEqual(1);
+      await sleep(2500);
+      expect(count()).toBe(before);
     } finally {
+      await gw?.stop();
       await p2.stop();
     }
   }, 40_000);
