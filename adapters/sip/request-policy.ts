@@ -9,6 +9,7 @@
  * serve and otherwise answers 405.
  */
 import { SipWireError } from './wire-error';
+import { headerValues } from './wire-message';
 import { KNOWN_METHODS, type CheckedRequest } from './wire-validate';
 
 /** Methods served here. */
@@ -42,6 +43,13 @@ export function checkRequestPolicy(req: CheckedRequest): SipWireError | undefine
     if (!ACCEPTED_TYPES.includes(t) && !(req.contentType.type === 'text' && req.method === 'MESSAGE')) {
       return new SipWireError(415, 'Unsupported Media Type', [['Accept', ACCEPT_HEADER]]);
     }
+  }
+  // RFC 3261 8.2.3: "If a UAS does not understand the ... encoding ... of a body, the UAS MUST
+  // respond with a 415 (Unsupported Media Type) response", listing Accept-Encoding. The canonical
+  // content has no encoding field, so only identity can be carried without re-encoding.
+  if (req.body.length > 0) {
+    const enc = headerValues(req, 'content-encoding').flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter((v) => v !== '' && v !== 'identity');
+    if (enc.length > 0) return new SipWireError(415, 'Unsupported Media Type: Content-Encoding', [['Accept-Encoding', 'identity']]);
   }
   // RFC 4475 3.3.15: "all SIP User-Agents (UAs) supporting INVITE are required to support
   // application/sdp"; an INVITE whose Accept excludes it cannot be answered: 406.

@@ -74,6 +74,8 @@ describe('policy and transactions', () => {
     expect(checkRequestPolicy(req('Content-Type: application/x-unknown\r\n', 'z'))).toMatchObject({ status: 415 });
     expect(checkRequestPolicy(req('', '', 'REGISTER'))).toMatchObject({ status: 405 });
     expect(checkRequestPolicy(req('Content-Type: text/plain\r\n', 'ok'))).toBeUndefined();
+    expect(checkRequestPolicy(req('Content-Type: text/plain\r\nContent-Encoding: gzip\r\n', 'zz'))).toMatchObject({ status: 415, extraHeaders: [['Accept-Encoding', 'identity']] });
+    expect(checkRequestPolicy(req('Content-Type: text/plain\r\ne: identity\r\n', 'ok'))).toBeUndefined();
   });
   it('transaction keys: RFC 3261 branch with sent-by and method; RFC 2543 fallback for a bare cookie', () => {
     expect(serverKey(req(''))).toBe('3261|z9hG4bKq1|127.0.0.1:5070|MESSAGE');
