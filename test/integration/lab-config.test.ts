@@ -8,10 +8,12 @@
  * message from a Prosody user to the lab's JSON account.
  */
 import { execFile } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { parseSip } from '../../adapters/sip/wire-validate';
 import { loadConfig } from '../../gateway/config';
 import type { GatewayConfig } from '../../gateway/config/types';
 import { createLogger } from '../../gateway/logging';
@@ -98,6 +100,7 @@ describe('the lab Prosody config with a real Prosody, and the lab gateway agains
   let componentPort: number;
   let config: GatewayConfig;
   let jsonPort: number;
+  let sipPort: number;
   const streams: Stream[] = [];
 
   beforeAll(async () => {
@@ -134,7 +137,7 @@ describe('the lab Prosody config with a real Prosody, and the lab gateway agains
 
   it('the lab gateway (memory store, free ports) brings both components online with the lab secret', async () => {
     expect(prosody).toBeDefined();
-    const sipPort = await freeUdpPort();
+    sipPort = await freeUdpPort();
     const comps = (lab.xmpp?.components ?? []).map((c) => `{ service: 'xmpp://127.0.0.1:${componentPort}', domain: ${c.domain}, secret: ${c.secret} }`);
     // The README's way of running the lab file elsewhere: environment overrides.
     config = loadConfig({
@@ -172,4 +175,40 @@ describe('the lab Prosody config with a real Prosody, and the lab gateway agains
     const f = await carol.next((x) => x.type === 'message' && x.from === 'juliet@example.test');
     expect(f).toMatchObject({ text: 'Hello from the XMPP island', trace: ['gw1.example.test'], via: 'xmpp' });
   }, 30_000);
+
+  it('the README\'s sip/alice-to-carol.sip, sent as sipsak -f sends it (a Via added), is answered 200 and reaches carol', async () => {
+    expect(gw).toBeDefined();
+    const carol = await openStream(`http://127.0.0.1:${jsonPort}`, 'carol-lab-token');
+    streams.push(carol);
+    const file = fs.readFileSync(path.join(LAB, 'sip', 'alice-to-carol.sip'));
+    const sock = dgram.createSocket('udp4');
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no SIP response within 5 s')), 5000);
+        sock.on('message', (m) => { const s = m.toString('latin1'); if (!/^SIP\/2\.0 1/.test(s)) { clearTimeout(t); resolve(s); } });
+        sock.bind(0, '127.0.0.1', () => {
+          const eol = file.indexOf('\r\n');
+          const via = Buffer.from(`\r\nVia: SIP/2.0/UDP 127.0.0.1:${sock.address().port};branch=z9hG4bKlab${Date.now()};rport`);
+          sock.send(Buffer.concat([file.subarray(0, eol), via, file.subarray(eol)]), sipPort, '127.0.0.1');
+        });
+      });
+      expect(answer).toMatch(/^SIP\/2\.0 200 /);
+    } finally { sock.close(); }
+    const f = await carol.next((x) => x.type === 'message' && x.from === 'alice@sip.example.test');
+    expect(Buffer.from(f.base64, 'base64').equals(file.subarray(file.indexOf('\r\n\r\n') + 4))).toBe(true);
+    expect(f.subject).toEqual([{ text: 'From the SIP island' }]);
+  }, 30_000);
+
+  it('every sip/*.sip request passes the strict SIP parser as a MESSAGE with an exact Content-Length', () => {
+    const files = fs.readdirSync(path.join(LAB, 'sip')).filter((n) => n.endsWith('.sip'));
+    expect(files.length).toBeGreaterThan(1);
+    for (const n of files) {
+      const b = fs.readFileSync(path.join(LAB, 'sip', n));
+      const eol = b.indexOf('\r\n');
+      const withVia = Buffer.concat([b.subarray(0, eol), Buffer.from('\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKcheck'), b.subarray(eol)]);
+      const r = parseSip(withVia, false);
+      if (!r.ok) throw new Error(`${n}: ${r.error.phrase}`);
+      expect(r.message.kind === 'request' && r.message.method).toBe('MESSAGE');
+    }
+  });
 });
