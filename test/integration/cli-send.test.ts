@@ -45,7 +45,8 @@ beforeAll(async () => {
   prosody = await startProsody({
     domain: 'example.test',
     users: [{ user: 'juliet', password: 'pw' }],
-    components: [{ domain: 'sip.example.test', secret: SECRET }],
+    // tool.example.test: a second component, for `send --via xmpp --component`.
+    components: [{ domain: 'sip.example.test', secret: SECRET }, { domain: 'tool.example.test', secret: 'tool-secret' }],
   });
   sipUdp = await freeUdpPort();
   sipTcp = await freePort();
@@ -183,6 +184,22 @@ describe('--via xmpp', () => {
     expect(r.code).toBe(3);
     expect(r.report.outcome).toMatchObject({ status: 'failed', code: 'recipient-offline', remote: { xmpp: 'recipient-unavailable' } });
     expect(r.report.xmpp.answer).toMatch(/type="error"/);
+  });
+
+  it('as a XEP-0114 component of Prosody: from a JID on its own domain, delivered with a receipt (exit 0)', async () => {
+    const a = await open(alice);
+    const r = await send(['--via', 'xmpp', '--xmpp-service', `xmpp://127.0.0.1:${prosody.componentPort}`, '--component', 'tool.example.test', '--secret', 'tool-secret', '--from', 'probe@tool.example.test', '--to', ALICE_JID, '--text', 'from a component']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.report).toMatchObject({ via: 'xmpp', from: 'probe@tool.example.test', outcome: { status: 'delivered' }, xmpp: { login: 'component' } });
+    const f = await a.next((x) => x.type === 'message' && x.from === 'probe@tool.example.test');
+    expect(f.text).toBe('from a component');
+  });
+
+  it('a wrong component secret: refused at once (exit 1), not retried forever', async () => {
+    const r = await send(['--via', 'xmpp', '--xmpp-service', `xmpp://127.0.0.1:${prosody.componentPort}`, '--component', 'tool.example.test', '--secret', 'wrong', '--from', 'probe@tool.example.test', '--to', ALICE_JID, '--text', 'x', '--timeout', '5000']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/XMPP login .* failed/);
   });
 
   it('a wrong password: login fails (exit 1, one line), no endless reconnect', async () => {
