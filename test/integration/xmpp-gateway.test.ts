@@ -165,13 +165,17 @@ describe('messages', () => {
     expect(r.from).toBe(ALICE_JID);
   });
 
-  it('XMPP to JSON: 60 KB of multi-byte text survives TCP chunking unchanged (UTF-8 decoded across chunks)', async () => {
+  it('XMPP to JSON: 80 KB of 4-byte characters survive TCP chunking unchanged (UTF-8 decoded across chunks; fails without the fix)', async () => {
     const a = await open(alice);
     const j = await xmppClient('juliet');
-    const text = 'žluťoučký kůň 🐎 '.repeat(3000);
-    j.send({ cmd: 'message', to: ALICE_JID, body: text, id: 'm-big' });
-    const f = await a.next((x) => x.type === 'message' && x.id === 'm-big', 10_000);
-    expect(f.text).toBe(text);
+    // 4-byte characters after 0..3 ASCII ones: wherever the reads split the stream, one of the
+    // four messages has a character cut in two.
+    for (let k = 0; k < 4; k++) {
+      const text = `${'k'.repeat(k)}${'🐎'.repeat(20_000)}`;
+      j.send({ cmd: 'message', to: ALICE_JID, body: text, id: `m-big-${k}` });
+      const f = await a.next((x) => x.type === 'message' && x.id === `m-big-${k}`, 10_000);
+      expect(f.text).toBe(text);
+    }
   });
 
   it('XMPP to an unknown JSON user: the XMPP client gets a stanza error', async () => {
