@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import type { Address } from '../../canonical/address';
 import type { Content, Outcome } from '../../canonical/operations';
-import { parseTrace } from '../../canonical/trace';
+import { DEFAULT_MAX_FORWARDS, formatTrace, parseTrace } from '../../canonical/trace';
 import { sipUriFor, statusToOutcome } from '../../adapters/sip/from-canonical';
 import { TRACE_HEADER } from '../../adapters/sip/to-canonical';
 import { TIMERS } from '../../adapters/sip/transactions';
@@ -27,6 +27,8 @@ export interface SipSendOptions {
   readonly content: Content;
   readonly subject?: string;
   readonly maxForwards?: number;
+  /** A received-trace to send (lab use: show loop detection), as the Switchboard-Trace header. */
+  readonly trace?: readonly string[];
   /** Overall bound on the wait for a final response (Timer F is 64*T1 = 32 s). */
   readonly timeoutMs: number;
 }
@@ -47,11 +49,12 @@ const isLoopback = (h: string): boolean => h === 'localhost' || /^127\./.test(h)
 
 function request(o: SipSendOptions, local: { host: string; port: number }, ids: { branch: string; callId: string; tag: string }): Buffer {
   const headers: HeaderPair[] = o.subject !== undefined ? [['Subject', o.subject.replace(/[\r\n]+/g, ' ')]] : [];
+  if (o.trace?.length) headers.push([TRACE_HEADER, formatTrace(o.trace)]);
   return buildRequest({
     method: 'MESSAGE', uri: sipUriFor(o.to),
     via: { transport: o.transport, host: local.host, port: local.port, branch: ids.branch },
     from: `<${sipUriFor(o.from)}>;tag=${ids.tag}`, to: `<${sipUriFor(o.to)}>`,
-    callId: ids.callId, cseq: 1, maxForwards: o.maxForwards ?? 70,
+    callId: ids.callId, cseq: 1, maxForwards: o.maxForwards ?? DEFAULT_MAX_FORWARDS,
     headers: [...headers, ['User-Agent', 'switchboard-send']],
     body: { type: o.content.type, bytes: o.content.bytes },
   });

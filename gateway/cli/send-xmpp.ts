@@ -12,7 +12,7 @@ import type { Element } from '@xmpp/xml';
 import { formatJid, type Address } from '../../canonical/address';
 import { errorCodeFromXmppCondition, isErrorCode, SwitchboardError, XMPP_CONDITIONS, type XmppCondition } from '../../canonical/errors';
 import { DELIVERED, failed, type Content, type Outcome } from '../../canonical/operations';
-import { parseTrace } from '../../canonical/trace';
+import { formatTrace, parseTrace } from '../../canonical/trace';
 import { mapContent } from '../../adapters/xmpp/from-canonical';
 import { buildMessage, readMessage } from '../../adapters/xmpp/wire';
 
@@ -27,6 +27,8 @@ export interface XmppSendOptions {
   readonly to: Address;
   readonly content: Content;
   readonly subject?: string;
+  /** A received-trace and hop count to send in <trace xmlns='urn:switchboard:trace:0'/> (lab use). */
+  readonly hops?: { readonly maxForwards: number; readonly trace: readonly string[] };
   readonly timeoutMs: number;
 }
 
@@ -105,6 +107,7 @@ export async function sendXmppMessage(o: XmppSendOptions): Promise<XmppSendResul
       ...(mapped.e2e !== undefined ? { e2e: mapped.e2e } : {}),
       ...(mapped.raw ? { raw: mapped.raw } : {}),
       requestReceipt: true,
+      ...(o.hops ? { trace: { hops: o.hops.maxForwards, text: formatTrace(o.hops.trace) } } : {}),
     }));
     // Wait for the answer: <message type='error' id=ours/> or <received xmlns='urn:xmpp:receipts' id=ours/>.
     for (let guard = 0; guard < 10_000; guard++) {

@@ -12,6 +12,7 @@
 import { parseAnyAddress, type Address } from '../../canonical/address';
 import { ParseError, SwitchboardError } from '../../canonical/errors';
 import type { Content, Outcome } from '../../canonical/operations';
+import { DEFAULT_MAX_FORWARDS, parseMaxForwards, parseTrace } from '../../canonical/trace';
 import { outcomeJson } from '../../adapters/json/from-canonical';
 import { parseArgs } from './io';
 import { JsonSendError, sendJsonMessage } from './send-json';
@@ -35,6 +36,9 @@ export const SEND_USAGE = `usage: switchboard send --via sip|xmpp|json --to B [-
   hop trace the answer carried.
   --subject S               a subject (SIP Subject header, XMPP <subject/>, JSON subject)
   --timeout MS              how long to wait for the outcome (default ${DEFAULT_TIMEOUT_MS})
+  --trace ID[,ID...]        SIP and XMPP: send this received-trace (shows loop detection: the
+                            gateway's own id in it is refused, SIP 482)
+  --max-forwards N          SIP and XMPP: the hop count to send (0 is refused, SIP 483)
   SIP (a MESSAGE from an ephemeral port; --from is required):
     --gateway HOST:PORT     the gateway's SIP listener (default 127.0.0.1:5060)
     --transport udp|tcp     (default udp)
@@ -84,9 +88,9 @@ function exitFor(o: Outcome): number {
 
 export async function runSend(args: readonly string[], io: SendIo): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { io.stdout.write(SEND_USAGE); return 0; }
-  const p = parseArgs(args, ['via', 'from', 'to', 'text', 'file', 'type', 'subject', 'timeout', 'gateway', 'transport', 'xmpp-service', 'jid', 'password', 'component', 'secret', 'url', 'token']);
+  const p = parseArgs(args, ['via', 'from', 'to', 'text', 'file', 'type', 'subject', 'timeout', 'gateway', 'transport', 'xmpp-service', 'jid', 'password', 'component', 'secret', 'url', 'token', 'trace', 'max-forwards']);
   const opt = p.options;
-  let via: string; let to: Address; let timeoutMs: number;
+  let via: string; let to: Address; let timeoutMs: number; let hops: { maxForwards: number; trace: string[] } | undefined;
   try {
     if (p.problems.length) throw new Usage(p.problems.join('; '));
     if (p.positional.length) throw new Usage(`unexpected argument ${JSON.stringify(p.positional[0])}`);
@@ -99,6 +103,18 @@ export async function runSend(args: readonly string[], io: SendIo): Promise<numb
     if (opt.type !== undefined && !/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/.test(opt.type)) throw new Usage(`--type ${JSON.stringify(opt.type)} is not a content type`);
     timeoutMs = opt.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(opt.timeout);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) throw new Usage('--timeout: expected milliseconds from 100 to 600000');
+    if (opt.trace !== undefined || opt['max-forwards'] !== undefined) {
+      if (via === 'json') throw new Usage('--trace and --max-forwards are for sip and xmpp (a JSON client cannot set them)');
+      let trace: string[] = [];
+      let maxForwards = DEFAULT_MAX_FORWARDS;
+      try {
+        if (opt.trace !== undefined) trace = parseTrace(opt.trace);
+        if (opt['max-forwards'] !== undefined) maxForwards = parseMaxForwards(opt['max-forwards']);
+      } catch (e) {
+        throw new Usage(`${opt.trace !== undefined && trace.length === 0 ? '--trace' : '--max-forwards'}: ${(e as Error).message}`);
+      }
+      hops = { maxForwards, trace };
+    }
   } catch (e) {
     if (e instanceof Usage) { io.stderr.write(`switchboard send: ${e.message}\n${SEND_USAGE}`); return SEND_EXIT.usage; }
     throw e;
@@ -116,7 +132,7 @@ export async function runSend(args: readonly string[], io: SendIo): Promise<numb
   } else content = { type: 'text/plain;charset=utf-8', bytes: new Uint8Array(Buffer.from(opt.text!, 'utf8')) };
 
   try {
-    const report = await dispatch(via, opt, to, content, timeoutMs, io.env);
+    const report = await dispatch(via, opt, to, content, timeoutMs, io.env, hops);
     io.stdout.write(`${JSON.stringify(report.report, null, 2)}\n`);
     return exitFor(report.outcome);
   } catch (e) {
@@ -129,7 +145,7 @@ export async function runSend(args: readonly string[], io: SendIo): Promise<numb
   }
 }
 
-async function dispatch(via: string, opt: Record<string, string>, to: Address, content: Content, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<{ outcome: Outcome; report: Report }> {
+async function dispatch(via: string, opt: Record<string, string>, to: Address, content: Content, timeoutMs: number, env: NodeJS.ProcessEnv, hops?: { maxForwards: number; trace: string[] }): Promise<{ outcome: Outcome; report: Report }> {
   const subject = opt.subject;
   if (via === 'sip') {
     const from = address(opt.from, '--from');
@@ -140,6 +156,7 @@ async function dispatch(via: string, opt: Record<string, string>, to: Address, c
     if (transport !== 'UDP' && transport !== 'TCP') throw new Usage(`--transport ${JSON.stringify(opt.transport)}: expected udp or tcp`);
     const r = await sendSipMessage({
       host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]), transport, from, to, content, timeoutMs,
+      ...(hops ? { trace: hops.trace, maxForwards: hops.maxForwards } : {}),
       ...(subject !== undefined ? { subject } : {}),
     });
     const trace = r.trace ?? (r.outcome.status === 'failed' ? r.outcome.trace : undefined) ?? null;
@@ -164,7 +181,7 @@ async function dispatch(via: string, opt: Record<string, string>, to: Address, c
     }
     const from = address(opt.from ?? (login.kind === 'client' ? login.jid : undefined), '--from');
     if (login.kind === 'component' && from.domain !== login.domain) throw new Usage(`--from ${key(from)} is not on the component domain ${login.domain}`);
-    const r = await sendXmppMessage({ login, from, to, content, timeoutMs, ...(subject !== undefined ? { subject } : {}) });
+    const r = await sendXmppMessage({ login, from, to, content, timeoutMs, ...(subject !== undefined ? { subject } : {}), ...(hops ? { hops } : {}) });
     const trace = r.trace ?? (r.outcome.status === 'failed' ? r.outcome.trace : undefined) ?? null;
     return {
       outcome: r.outcome,

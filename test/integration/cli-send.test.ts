@@ -144,6 +144,20 @@ describe('--via sip', () => {
     expect(r.report.outcome).toMatchObject({ status: 'failed', code: 'recipient-offline' });
   });
 
+  it('the gateway\'s own id in --trace: 482 Loop Detected, failed loop-detected (exit 3)', async () => {
+    const r = await send(['--via', 'sip', '--gateway', `127.0.0.1:${sipUdp}`, '--from', 'erin@sip.example.test', '--to', 'alice@api.example.test', '--text', 'x', '--trace', `gw-other.example, ${GW_ID}`]);
+    expect(r.code).toBe(3);
+    expect(r.report.sip).toMatchObject({ status: 482 });
+    expect(r.report.outcome).toMatchObject({ status: 'failed', code: 'loop-detected' });
+  });
+
+  it('--max-forwards 0: 483 Too Many Hops (exit 3)', async () => {
+    const r = await send(['--via', 'sip', '--gateway', `127.0.0.1:${sipUdp}`, '--from', 'erin@sip.example.test', '--to', 'alice@api.example.test', '--text', 'x', '--max-forwards', '0']);
+    expect(r.code).toBe(3);
+    expect(r.report.sip).toMatchObject({ status: 483 });
+    expect(r.report.outcome).toMatchObject({ status: 'failed', code: 'too-many-hops' });
+  });
+
   it('nobody listening: indeterminate after the bounded wait (exit 4)', async () => {
     const silent = await freeUdpPort();
     const started = Date.now();
@@ -196,6 +210,14 @@ describe('--via xmpp', () => {
     expect(f.text).toBe('from a component');
   });
 
+  it('the gateway\'s own id in --trace: an error stanza, failed (exit 3), nothing delivered', async () => {
+    const a = await open(alice);
+    const r = await send(['--via', 'xmpp', '--xmpp-service', `xmpp://127.0.0.1:${prosody.c2sPort}`, '--jid', 'juliet@example.test', '--password', 'pw', '--to', ALICE_JID, '--text', 'looped', '--trace', GW_ID]);
+    expect(r.code).toBe(3);
+    expect(r.report.outcome).toMatchObject({ status: 'failed', remote: { xmpp: 'not-acceptable' } });
+    expect(await a.collect((x) => x.type === 'message' && x.text === 'looped', 300)).toEqual([]);
+  });
+
   it('a wrong component secret: refused at once (exit 1), not retried forever', async () => {
     const r = await send(['--via', 'xmpp', '--xmpp-service', `xmpp://127.0.0.1:${prosody.componentPort}`, '--component', 'tool.example.test', '--secret', 'wrong', '--from', 'probe@tool.example.test', '--to', ALICE_JID, '--text', 'x', '--timeout', '5000']);
     expect(r.code).toBe(1);
@@ -222,6 +244,9 @@ describe('usage', () => {
     [['--via', 'json', '--to', 'a@b.test', '--text', 'x'], /needs --token/],
     [['--via', 'xmpp', '--to', 'a@b.test', '--text', 'x'], /--xmpp-service/],
     [['--via', 'sip', '--to', 'a@b.test', '--from', 'c@d.test', '--text', 'x', '--timeout', '5'], /--timeout/],
+    [['--via', 'sip', '--to', 'a@b.test', '--from', 'c@d.test', '--text', 'x', '--trace', 'bad id!'], /--trace: received-trace entry "bad id!" is not a gateway id/],
+    [['--via', 'sip', '--to', 'a@b.test', '--from', 'c@d.test', '--text', 'x', '--max-forwards', '300'], /--max-forwards: Max-Forwards 300 is over 255/],
+    [['--via', 'json', '--to', 'a@b.test', '--token', 'tttttttt', '--text', 'x', '--trace', 'gw1'], /a JSON client cannot set them/],
   ])('%j exits 64 naming the problem', async (args, err) => {
     const r = await send(args as string[]);
     expect(r.code).toBe(64);
