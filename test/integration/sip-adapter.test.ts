@@ -12,7 +12,8 @@ import type { Adapter } from '../../canonical/adapter';
 import type { MessageOp } from '../../canonical/operations';
 import type { GatewayConfig } from '../../gateway/config/types';
 import { makeCert, makeTempDir, removeTempDir } from '../support/openssl';
-import { freeUdpPortHere, recordingContext, runSipp, runSipsak, startSipp, statusCodes, tcpExchange, udpExchange, type RecordingContext } from '../support/sipp';
+import { recordingContext, runSipp, runSipsak, startSipp, statusCodes, tcpExchange, udpExchange, type RecordingContext } from '../support/sipp';
+import { freeUdpPort } from '../support/ports';
 
 const SIPSAK_MESSAGE = join(__dirname, '../fixtures/sip/sipsak-message.sip');
 
@@ -45,7 +46,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
   afterEach(async () => { await adapter.stop(); });
 
   it('SIPp MESSAGE over UDP is delivered with the exact body bytes and answered 200', async () => {
-    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${udpPort}`, localPort: await freeUdpPortHere(), keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test' } });
+    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${udpPort}`, localPort: await freeUdpPort(), keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test' } });
     expect(r.stderr + r.stdout).not.toMatch(/Aborting/);
     expect(r.code).toBe(0);
     expect(ctx.messages).toHaveLength(1);
@@ -58,13 +59,13 @@ describe('SIP adapter with real SIPp and sipsak', () => {
   });
 
   it('SIPp MESSAGE over TCP is delivered and answered 200', async () => {
-    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${tcpPort}`, localPort: await freeUdpPortHere(), transport: 't1', keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test' } });
+    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${tcpPort}`, localPort: await freeUdpPort(), transport: 't1', keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test' } });
     expect(r.code).toBe(0);
     expect(ctx.messages).toHaveLength(1);
   });
 
   it('a multipart/signed body arrives byte-identical to what SIPp sent', async () => {
-    const r = await runSipp({ scenario: 'message-signed-uac.xml', remote: `127.0.0.1:${udpPort}`, localPort: await freeUdpPortHere(), keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test' } });
+    const r = await runSipp({ scenario: 'message-signed-uac.xml', remote: `127.0.0.1:${udpPort}`, localPort: await freeUdpPort(), keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test' } });
     expect(r.code).toBe(0);
     const sent = sentBody(r.messages, 'MESSAGE');
     const op = ctx.messages[0]!;
@@ -73,7 +74,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
   });
 
   it('loops are answered 482 (own id in Switchboard-Trace) and 483 (Max-Forwards 0)', async () => {
-    const r = await runSipp({ scenario: 'message-loop-uac.xml', remote: `127.0.0.1:${udpPort}`, localPort: await freeUdpPortHere(), keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test', gwid: 'gw.test' } });
+    const r = await runSipp({ scenario: 'message-loop-uac.xml', remote: `127.0.0.1:${udpPort}`, localPort: await freeUdpPort(), keys: { to: 'alice@api.example.test', from: 'bob@sip.example.test', gwid: 'gw.test' } });
     expect(r.code).toBe(0);
     expect(ctx.messages).toHaveLength(0);
   });
@@ -128,7 +129,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
 
   it('sends MESSAGE to a SIPp UAS with the exact bytes, the hop count and the trace', async () => {
     await adapter.stop();
-    const uasPort = await freeUdpPortHere();
+    const uasPort = await freeUdpPort();
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 4000 }) as Adapter & { local: Local };
     await adapter.start();
     const uas = startSipp({ scenario: 'message-uas.xml', localPort: uasPort });
@@ -147,8 +148,8 @@ describe('SIP adapter with real SIPp and sipsak', () => {
 
   it('finds the next hop by RFC 3263 (SRV _sip._udp, then A) on a real DNS server', async () => {
     await adapter.stop();
-    const uasPort = await freeUdpPortHere();
-    const dnsPort = await freeUdpPortHere();
+    const uasPort = await freeUdpPort();
+    const dnsPort = await freeUdpPort();
     const queries: string[] = [];
     const server = dns2.createServer({
       udp: true,
@@ -179,7 +180,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
 
   it('maps a SIP failure of an outbound MESSAGE back to an outcome with the remote status', async () => {
     await adapter.stop();
-    const uasPort = await freeUdpPortHere();
+    const uasPort = await freeUdpPort();
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 4000 }) as Adapter & { local: Local };
     await adapter.start();
     const uas = startSipp({ scenario: 'message-busy-uas.xml', localPort: uasPort });
@@ -192,7 +193,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
   it('answers a 401 Digest challenge with the configured credentials (and fails with wrong ones)', async () => {
     for (const [password, want] of [['secret', { status: 'delivered' }], ['wrong', { status: 'failed', code: 'forbidden' }]] as const) {
       await adapter.stop();
-      const uasPort = await freeUdpPortHere();
+      const uasPort = await freeUdpPort();
       adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`, { username: 'gw', password }), ctx, { clientTimeoutMs: 4000 }) as Adapter & { local: Local };
       await adapter.start();
       const uas = startSipp({ scenario: 'message-auth-uas.xml', localPort: uasPort });
@@ -205,7 +206,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
 
   it('an unanswered outbound MESSAGE times out (Timer F) with retransmissions', async () => {
     await adapter.stop();
-    const silentPort = await freeUdpPortHere();
+    const silentPort = await freeUdpPort();
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${silentPort}`), ctx, { clientTimeoutMs: 1500 }) as Adapter & { local: Local };
     await adapter.start();
     const outcome = await adapter.sendMessage(outbound({}));

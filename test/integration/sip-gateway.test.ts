@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findHeader, parseMimeEntity } from '../../canonical/mime';
 import { makeCert, makeTempDir, removeTempDir, signDetached, verify, type CertFiles } from '../support/openssl';
-import { freeUdpPortHere, runSipp, runSipsak, startSipp } from '../support/sipp';
+import { runSipp, runSipsak, startSipp } from '../support/sipp';
+import { freeUdpPort } from '../support/ports';
 import { addAccount, api, b64, freePort, openStream, type Running, startGateway, type Stream } from './json-client';
 
 const GW_ID = 'gw-sip-test.example';
@@ -25,8 +26,8 @@ const open = async (token: string): Promise<Stream> => { const s = await openStr
 const sipKeys = { to: 'alice@api.example.test', from: 'bob@sip.example.test' };
 
 beforeAll(async () => {
-  udp = await freeUdpPortHere();
-  proxyPort = await freeUdpPortHere();
+  udp = await freeUdpPort();
+  proxyPort = await freeUdpPort();
   const tcp = await freePort();
   g = await startGateway(`
 gateway: { id: ${GW_ID}, messageTimeoutMs: 4000 }
@@ -45,7 +46,7 @@ afterAll(async () => { await g?.stop(); if (certDir) await removeTempDir(certDir
 describe('messages', () => {
   it('SIP (SIPp) to JSON: delivered with the exact bytes and the trace; SIPp gets 200', async () => {
     const a = await open(alice);
-    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPortHere(), keys: sipKeys });
+    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPort(), keys: sipKeys });
     expect(r.errors).toBe('');
     expect(r.code).toBe(0);
     const f = await a.next((x) => x.type === 'message' && x.from === 'bob@sip.example.test');
@@ -57,7 +58,7 @@ describe('messages', () => {
   });
 
   it('SIP to an offline JSON user is refused with 480 (error table)', async () => {
-    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPortHere(), keys: { ...sipKeys, to: 'bob@api.example.test' } });
+    const r = await runSipp({ scenario: 'message-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPort(), keys: { ...sipKeys, to: 'bob@api.example.test' } });
     expect(r.code).not.toBe(0);
     expect(r.messages).toMatch(/SIP\/2\.0 480 /);
   });
@@ -112,7 +113,7 @@ describe('messages', () => {
   });
 
   it('loops: own id in Switchboard-Trace is 482, Max-Forwards 0 is 483', async () => {
-    const r = await runSipp({ scenario: 'message-loop-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPortHere(), keys: { ...sipKeys, gwid: GW_ID } });
+    const r = await runSipp({ scenario: 'message-loop-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPort(), keys: { ...sipKeys, gwid: GW_ID } });
     expect(r.errors).toBe('');
     expect(r.code).toBe(0);
   });
@@ -120,7 +121,7 @@ describe('messages', () => {
 
 describe('presence', () => {
   it('a JSON publish is seen in a SIP watcher\'s NOTIFY; refresh and end with a terminating NOTIFY', async () => {
-    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPortHere(), keys: { pres: 'alice@api.example.test', watcher: 'carol@sip.example.test', expires: '120' } });
+    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPort(), keys: { pres: 'alice@api.example.test', watcher: 'carol@sip.example.test', expires: '120' } });
     for (let i = 0; i < 50; i++) {
       const w = await api(g.url, alice, 'GET', '/v1/watchers');
       if (w.json.watchers?.some((x: { watcher: string }) => x.watcher === 'carol@sip.example.test')) break;
@@ -137,7 +138,7 @@ describe('presence', () => {
   });
 
   it('a SIP watcher\'s subscription expires with NOTIFY terminated;reason=timeout', async () => {
-    const r = await runSipp({ scenario: 'subscribe-expiry-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPortHere(), keys: { pres: 'alice@api.example.test', watcher: 'frank@sip.example.test', expires: '2' }, timeoutSec: 15 });
+    const r = await runSipp({ scenario: 'subscribe-expiry-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPort(), keys: { pres: 'alice@api.example.test', watcher: 'frank@sip.example.test', expires: '2' }, timeoutSec: 15 });
     expect(r.errors).toBe('');
     expect(r.code).toBe(0);
   });
@@ -151,7 +152,7 @@ describe('presence', () => {
     // The upstream NOTIFY from the SIP presentity's agent reaches the JSON subscriber.
     await b.next((x) => x.type === 'presence' && x.presentity === 'dave@sip.example.test' && x.presence?.view?.note === 'on the SIP side');
     // A SIP presence agent publishes for dave: the JSON subscriber sees it.
-    const pub = await runSipp({ scenario: 'publish-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPortHere(), keys: { pres: 'dave@sip.example.test', note: 'published with SIP PUBLISH' } });
+    const pub = await runSipp({ scenario: 'publish-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPort(), keys: { pres: 'dave@sip.example.test', note: 'published with SIP PUBLISH' } });
     expect(pub.errors).toBe('');
     expect(pub.code).toBe(0);
     await b.next((x) => x.type === 'presence' && x.presentity === 'dave@sip.example.test' && x.presence?.view?.note === 'published with SIP PUBLISH');

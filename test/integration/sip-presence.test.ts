@@ -8,7 +8,8 @@ import { createSipAdapterWith } from '../../adapters/sip';
 import type { Adapter } from '../../canonical/adapter';
 import type { PublishOp } from '../../canonical/operations';
 import type { GatewayConfig } from '../../gateway/config/types';
-import { freeUdpPortHere, recordingContext, runSipp, startSipp, type RecordingContext } from '../support/sipp';
+import { recordingContext, runSipp, startSipp, type RecordingContext } from '../support/sipp';
+import { freeUdpPort } from '../support/ports';
 
 type Local = { udp?: { port: number }; tcp?: { port: number } };
 const PIDF = (note: string): Buffer => Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:alice@api.example.test"><tuple id="j"><status><basic>open</basic></status><note>${note}</note></tuple></presence>\n`);
@@ -42,7 +43,7 @@ describe('SIP presence with real SIPp', () => {
     };
     adapter = createSipAdapterWith(configFor(), ctx) as typeof adapter;
     await adapter.start();
-    const r = await runSipp({ scenario: 'publish-uac.xml', remote: `127.0.0.1:${adapter.local.udp!.port}`, localPort: await freeUdpPortHere(), keys: { pres: 'dave@sip.example.test', note: 'hello from SIPp' } });
+    const r = await runSipp({ scenario: 'publish-uac.xml', remote: `127.0.0.1:${adapter.local.udp!.port}`, localPort: await freeUdpPort(), keys: { pres: 'dave@sip.example.test', note: 'hello from SIPp' } });
     expect(r.errors).toBe('');
     expect(r.code).toBe(0);
     const ops = ctx.publishes;
@@ -63,7 +64,7 @@ describe('SIP presence with real SIPp', () => {
     ctx.subscribeResult = (op) => ({ outcome: { status: 'delivered' }, subscriptionId: 'sub-42', state: 'active', expires: op.duration, presence: { type: 'application/pidf+xml', bytes: PIDF('first') } });
     adapter = createSipAdapterWith(configFor(), ctx) as typeof adapter;
     await adapter.start();
-    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${adapter.local.udp!.port}`, localPort: await freeUdpPortHere(), keys: { pres: 'alice@api.example.test', watcher: 'bob@sip.example.test', expires: '120' } });
+    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${adapter.local.udp!.port}`, localPort: await freeUdpPort(), keys: { pres: 'alice@api.example.test', watcher: 'bob@sip.example.test', expires: '120' } });
     await ctx.waitFor(ctx.subscribes, (s) => s.duration === 120).catch(async (e) => { const r = await sipp.done; throw new Error(e.message + r.messages + r.errors + r.stdout.slice(-1500)); });
     await new Promise((r) => setTimeout(r, 200));
     const changed = PIDF('changed by the gateway');
@@ -118,7 +119,7 @@ describe('SIP presence with real SIPp', () => {
 
   it('subscriber: SUBSCRIBE into the SIP island, NOTIFY passed to the gateway, unsubscribe', async () => {
     ctx = recordingContext();
-    const uasPort = await freeUdpPortHere();
+    const uasPort = await freeUdpPort();
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx) as typeof adapter;
     await adapter.start();
     const uas = startSipp({ scenario: 'subscribe-uas.xml', localPort: uasPort, keys: { pres: 'dave@sip.example.test' } });
@@ -138,7 +139,7 @@ describe('SIP presence with real SIPp', () => {
 
   it('subscriber: refreshes before expiry; 481 is transient (new dialog), 403 ends it for good (RFC 7248 4.2.2)', async () => {
     ctx = recordingContext();
-    const uasPort = await freeUdpPortHere();
+    const uasPort = await freeUdpPort();
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 6000 }) as typeof adapter;
     await adapter.start();
     const first = startSipp({ scenario: 'subscribe-refresh-uas.xml', localPort: uasPort });
@@ -158,7 +159,7 @@ describe('SIP presence with real SIPp', () => {
 
   it('subscriber: a 403 to the first SUBSCRIBE fails the subscription', async () => {
     ctx = recordingContext();
-    const uasPort = await freeUdpPortHere();
+    const uasPort = await freeUdpPort();
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx) as typeof adapter;
     await adapter.start();
     const uas = startSipp({ scenario: 'subscribe-reject-uas.xml', localPort: uasPort });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { createSipAdapterWith } from '../../adapters/sip';
 import type { Adapter } from '../../canonical/adapter';
 import type { GatewayConfig } from '../../gateway/config/types';
-import { freeUdpPortHere, recordingContext, startSipp, statusCodes, udpExchange, type RecordingContext } from '../support/sipp';
+import { recordingContext, startSipp, statusCodes, udpExchange, type RecordingContext } from '../support/sipp';
+import { freeUdpPort } from '../support/ports';
 import { VERDICTS } from '../unit/adapters/sip/rfc4475-verdicts';
 
 const DIR = join(__dirname, '../fixtures/sip');
@@ -64,7 +65,7 @@ describe('RFC 4475 torture messages over UDP to the running adapter', () => {
 
   it('a subscription dialog in progress completes while the torture messages arrive', async () => {
     ctx.subscribeResult = (op) => ({ outcome: { status: 'delivered' }, subscriptionId: 'dlg-1', state: 'active', expires: op.duration, presence: { type: 'application/pidf+xml', bytes: Buffer.from('<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:alice@api.example.test"/>') } });
-    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${port}`, localPort: await freeUdpPortHere(), keys: { pres: 'alice@api.example.test', watcher: 'bob@sip.example.test', expires: '120' } });
+    const sipp = startSipp({ scenario: 'subscribe-uac.xml', remote: `127.0.0.1:${port}`, localPort: await freeUdpPort(), keys: { pres: 'alice@api.example.test', watcher: 'bob@sip.example.test', expires: '120' } });
     const storm = (): Promise<unknown> => Promise.all(Object.keys(VERDICTS).map((n) => udpExchange(port, readFileSync(join(DIR, `rfc4475-${n}.dat`)), 100)));
     await storm();
     await ctx.waitFor(ctx.subscribes, (x) => x.duration === 120);

@@ -25,15 +25,6 @@ export interface PeerResult {
   readonly timedOut: boolean;
 }
 
-/** A free 127.0.0.1 UDP port (bound then released). */
-export function freeUdpPortHere(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
 export interface SippOptions {
   readonly scenario: string;
   /** host:port of the adapter (UAC mode); omitted for a UAS waiting for requests. */
