@@ -30,6 +30,17 @@ export interface JsonSendResult {
 const isMediaType = (t: string, mt: string): boolean => t.split(';')[0]!.trim().toLowerCase() === mt;
 
 export async function sendJsonMessage(o: JsonSendOptions): Promise<JsonSendResult> {
+  try {
+    return await post(o);
+  } catch (e) {
+    if (e instanceof JsonSendError) throw e;
+    const cause = (e as { cause?: { message?: string } }).cause?.message;
+    const why = (e as Error).name === 'TimeoutError' ? `no answer within ${o.timeoutMs} ms` : `${(e as Error).message}${cause ? ` (${cause})` : ''}`;
+    throw new JsonSendError(0, `cannot reach the gateway at ${o.url}: ${why}`, undefined);
+  }
+}
+
+async function post(o: JsonSendOptions): Promise<JsonSendResult> {
   const base = o.url.replace(/\/+$/, '');
   let res: Response;
   const signal = AbortSignal.timeout(o.timeoutMs);

@@ -120,6 +120,13 @@ describe('--via json', () => {
     expect(r.err).toMatch(/HTTP 401: unauthenticated/);
     expect(r.out).toBe('');
   });
+
+  it('nothing listening at --url: exit 1 with one line saying so', async () => {
+    const port = await freePort();
+    const r = await send(['--via', 'json', '--url', `http://127.0.0.1:${port}`, '--token', alice, '--to', 'bob@api.example.test', '--text', 'x', '--timeout', '2000']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot reach the gateway at http:\/\/127\.0\.0\.1:\d+: fetch failed \(.*ECONNREFUSED/);
+  });
 });
 
 describe('--via sip', () => {
