@@ -7,7 +7,8 @@ Connects to HOST:PORT over plain TCP (no TLS: the test Prosody allows it), logs 
 presence and prints {"event": "ready", "jid": ...}. Then:
   stdin  - one JSON command per line:
       {"cmd": "message", "to": J, "body": T, "subject": S?, "subjectLang": L?, "thread": X?,
-       "id": I?, "receipt": true?, "type": "chat"?}
+       "id": I?, "receipt": true?, "type": "chat"?, "e2e": T?, "raw": B64?, "rawType": T?,
+       "trace": "gw1, gw2"?, "hops": N?}
       {"cmd": "presence", "type": T?, "to": J?, "show": S?, "status": T?, "priority": N?}
       {"cmd": "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed" | "probe", "to": J}
       {"cmd": "disco", "to": J}          -> prints {"event": "disco", "identities": [...], "features": [...]}
@@ -121,6 +122,22 @@ def main() -> int:
                 m['id'] = cmd['id']
             if cmd.get('receipt'):
                 m.xml.append(ET.Element('{%s}request' % NS_RCPT))
+            if cmd.get('e2e') is not None:
+                # RFC 3923 3.1: the secured object as character data of <e2e/>.
+                e = ET.Element('{%s}e2e' % NS_E2E)
+                e.text = cmd['e2e']
+                m.xml.append(e)
+            if cmd.get('raw') is not None:
+                r = ET.Element('{%s}raw' % NS_RAW)
+                r.set('type', cmd.get('rawType', 'application/octet-stream'))
+                r.text = cmd['raw']
+                m.xml.append(r)
+            if cmd.get('trace') is not None:
+                t = ET.Element('{urn:switchboard:trace:0}trace')
+                if cmd.get('hops') is not None:
+                    t.set('hops', str(cmd['hops']))
+                t.text = cmd['trace']
+                m.xml.append(t)
             m.send()
         elif kind == 'presence':
             c.send_presence(pto=cmd.get('to'), ptype=cmd.get('type'), pshow=cmd.get('show'), pstatus=cmd.get('status'), ppriority=cmd.get('priority'))

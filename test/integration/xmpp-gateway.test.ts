@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildCpim } from '../../canonical/cpim';
 import { findHeader, parseMimeEntity } from '../../canonical/mime';
-import { makeCert, makeTempDir, removeTempDir, signDetached, verify, type CertFiles } from '../support/openssl';
+import { makeCert, makeTempDir, removeTempDir, signDetached, verify, verifySmime, type CertFiles } from '../support/openssl';
 import { startProcess, type ManagedProcess } from '../support/process';
 import { isPortOpen } from '../support/ports';
 import { type ProsodyHandle, startProsody, PROSODY } from '../support/prosody';
@@ -176,6 +176,52 @@ describe('messages', () => {
       const f = await a.next((x) => x.type === 'message' && x.id === `m-big-${k}`, 10_000);
       expect(f.text).toBe(text);
     }
+  });
+
+  it('XMPP to JSON: an RFC 3923 <e2e/> from an ordinary client is unwrapped; the signature still verifies', async () => {
+    const a = await open(alice);
+    const j = await xmppClient('juliet');
+    const entity = Buffer.from(await signDetached(Buffer.from('Content-Type: text/plain\r\n\r\nsigned by juliet\r\n'), cert));
+    j.send({ cmd: 'message', to: ALICE_JID, e2e: entity.toString('utf8'), id: 'm-e2e' });
+    const f = await a.next((x) => x.type === 'message' && x.id === 'm-e2e');
+    expect(f.contentType).toMatch(/^multipart\/signed;/);
+    const body = Buffer.from(f.base64, 'base64');
+    // XML turned CRLF into LF (XML 1.0 2.11); the bytes are otherwise as sent, and S/MIME
+    // verification canonicalizes line ends (RFC 8551 3.1.1).
+    expect(body.toString('utf8')).toBe(entity.subarray(entity.indexOf('\r\n\r\n') + 4).toString('utf8').replace(/\r\n/g, '\n'));
+    // openssl's own S/MIME reader, in text mode, canonicalizes line ends as a recipient does.
+    const v = await verifySmime(Buffer.concat([Buffer.from(`Content-Type: ${f.contentType}\n\n`), body]), { caFile: cert.certFile });
+    expect(v.stderr).toBe(v.ok ? v.stderr : 'verification failed');
+    expect(v.ok).toBe(true);
+  });
+
+  it('XMPP to JSON: <raw/> from another Switchboard restores the exact bytes (CRLF kept)', async () => {
+    const a = await open(alice);
+    const j = await xmppClient('juliet');
+    const entity = Buffer.from(await signDetached(Buffer.from('Content-Type: text/plain\r\n\r\nsigned, relayed raw\r\n'), cert));
+    const parsed = parseMimeEntity(entity);
+    const type = findHeader(parsed.headers, 'content-type')!.value.replace(/\r\n[ \t]+/g, ' ');
+    const body = Buffer.from(parsed.body);
+    j.send({ cmd: 'message', to: ALICE_JID, raw: body.toString('base64'), rawType: type, id: 'm-raw', trace: 'gw-upstream.example', hops: 42 });
+    const f = await a.next((x) => x.type === 'message' && x.id === 'm-raw');
+    expect(f.contentType).toBe(type);
+    expect(Buffer.from(f.base64, 'base64').equals(body)).toBe(true);
+    expect(f.trace).toEqual(['gw-upstream.example', GW_ID]);
+    expect(f.maxForwards).toBe(41);
+    expect((await verify(Buffer.concat([Buffer.from(`Content-Type: ${type}\r\n\r\n`), body]), { caFile: cert.certFile })).ok).toBe(true);
+  });
+
+  it('loops on entry: our own id in the trace, or no hops left, is refused with a stanza error', async () => {
+    const j = await xmppClient('juliet');
+    j.send({ cmd: 'message', to: ALICE_JID, body: 'loop', id: 'm-loop', trace: `gw-a.example, ${GW_ID}` });
+    const e1 = await j.next((x) => x.event === 'message' && x.type === 'error' && x.id === 'm-loop');
+    expect(e1.error).toEqual(['not-acceptable']);
+    j.send({ cmd: 'message', to: ALICE_JID, body: 'no hops', id: 'm-hops', trace: 'gw-a.example', hops: 0 });
+    const e2 = await j.next((x) => x.event === 'message' && x.type === 'error' && x.id === 'm-hops');
+    expect(e2.error).toEqual(['not-acceptable']);
+    j.send({ cmd: 'message', to: ALICE_JID, body: 'bad trace', id: 'm-bad', trace: 'not an id!' });
+    const e3 = await j.next((x) => x.event === 'message' && x.type === 'error' && x.id === 'm-bad');
+    expect(e3.error).toEqual(['bad-request']);
   });
 
   it('XMPP to an unknown JSON user: the XMPP client gets a stanza error', async () => {
