@@ -11,7 +11,7 @@ import { ERROR_TABLE, SwitchboardError, XMPP_CONDITIONS, errorCodeFromXmppCondit
 import { DELIVERED, failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
 import { xml, type XmppEntity } from '@xmpp/component';
 import type { Element } from '@xmpp/xml';
-import type { GatewayConfig } from '../../gateway/config/types';
+import type { XmppAdapterConfig } from './config';
 import { createClientEntity } from './client';
 import { createComponentEntity } from './component';
 import { type BackoffOptions, XmppLink } from './connection';
@@ -73,7 +73,7 @@ export class XmppAdapter implements Adapter {
   private readonly errorWindowMs: number;
   private readonly receiptWaitMs: number;
 
-  constructor(private readonly config: GatewayConfig, private readonly ctx: AdapterContext, private readonly opts: XmppAdapterOptions = {}) {
+  constructor(private readonly config: XmppAdapterConfig, private readonly ctx: AdapterContext, private readonly opts: XmppAdapterOptions = {}) {
     const x = config.xmpp ?? { components: [], clients: [] };
     this.gatewayDomains = x.components.map((c) => c.domain.toLowerCase());
     this.errorWindowMs = opts.errorWindowMs ?? 400;
