@@ -12,7 +12,7 @@ import type { Adapter } from '../../canonical/adapter';
 import type { MessageOp } from '../../canonical/operations';
 import type { GatewayConfig } from '../../gateway/config/types';
 import { makeCert, makeTempDir, removeTempDir } from '../support/openssl';
-import { recordingContext, runSipp, runSipsak, startSipp, statusCodes, tcpExchange, udpExchange, type RecordingContext } from '../support/sipp';
+import { recordingContext, runSipp, runSipsak, startSipp, statusCodes, tcpExchange, udpExchange, type RecordingContext, waitForUdpListener } from '../support/sipp';
 import { freeUdpPort } from '../support/ports';
 
 const SIPSAK_MESSAGE = join(__dirname, '../fixtures/sip/sipsak-message.sip');
@@ -133,7 +133,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 4000 }) as Adapter & { local: Local };
     await adapter.start();
     const uas = startSipp({ scenario: 'message-uas.xml', localPort: uasPort });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(uasPort);
     const bytes = Buffer.from('--b\r\nContent-Type: text/plain\r\n\r\n\u00e9t\u00e9 \xff\x7f bytes \r\n--b--\r\n', 'latin1');
     const outcome = await adapter.sendMessage(outbound({ content: { type: 'multipart/signed;boundary=b;protocol="application/pkcs7-signature"', bytes } }));
     expect(outcome).toEqual({ status: 'delivered' });
@@ -171,7 +171,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
       adapter = createSipAdapterWith(configFor(), ctx, { clientTimeoutMs: 4000, dnsServers: [`127.0.0.1:${dnsPort}`] }) as Adapter & { local: Local };
       await adapter.start();
       const uas = startSipp({ scenario: 'message-uas.xml', localPort: uasPort });
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForUdpListener(uasPort);
       expect(await adapter.sendMessage(outbound({}))).toEqual({ status: 'delivered' });
       expect((await uas.done).code).toBe(0);
       expect(queries).toEqual(expect.arrayContaining([`${Packet.TYPE.SRV}:_sip._udp.sip.example.test`, `${Packet.TYPE.A}:pbx.sip.example.test`]));
@@ -184,7 +184,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 4000 }) as Adapter & { local: Local };
     await adapter.start();
     const uas = startSipp({ scenario: 'message-busy-uas.xml', localPort: uasPort });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(uasPort);
     const outcome = await adapter.sendMessage(outbound({}));
     expect(outcome).toMatchObject({ status: 'failed', code: 'recipient-offline', remote: { sip: 486 } });
     expect((await uas.done).code).toBe(0);
@@ -197,7 +197,7 @@ describe('SIP adapter with real SIPp and sipsak', () => {
       adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`, { username: 'gw', password }), ctx, { clientTimeoutMs: 4000 }) as Adapter & { local: Local };
       await adapter.start();
       const uas = startSipp({ scenario: 'message-auth-uas.xml', localPort: uasPort });
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForUdpListener(uasPort);
       expect(await adapter.sendMessage(outbound({}))).toMatchObject(want);
       const r = await uas.done;
       expect(r.messages).toMatch(/\r\nAuthorization: Digest username="gw", realm="sip\.example\.test"/);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findHeader, parseMimeEntity } from '../../canonical/mime';
 import { makeCert, makeTempDir, removeTempDir, signDetached, verify, type CertFiles } from '../support/openssl';
-import { runSipp, runSipsak, startSipp } from '../support/sipp';
+import { runSipp, runSipsak, startSipp, waitForUdpListener } from '../support/sipp';
 import { freeUdpPort } from '../support/ports';
 import { addAccount, api, b64, freePort, openStream, type Running, startGateway, type Stream } from './json-client';
 
@@ -88,7 +88,7 @@ describe('messages', () => {
 
   it('JSON to SIP (SIPp UAS): signed bytes arrive unchanged and verify; the outcome is delivered', async () => {
     const uas = startSipp({ scenario: 'message-uas.xml', localPort: proxyPort });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(proxyPort);
     const entity = Buffer.from(await signDetached(Buffer.from('Content-Type: text/plain\r\n\r\nsigned by alice for dave\r\n'), cert));
     const parsed = parseMimeEntity(entity);
     const type = findHeader(parsed.headers, 'content-type')!.value.replace(/\r\n[ \t]+/g, ' ');
@@ -106,7 +106,7 @@ describe('messages', () => {
 
   it('JSON to SIP: a 486 from the SIP side comes back as a failure with the SIP status', async () => {
     const uas = startSipp({ scenario: 'message-busy-uas.xml', localPort: proxyPort });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(proxyPort);
     const r = await api(g.url, alice, 'POST', '/v1/messages', { to: 'dave@sip.example.test', text: 'are you there?' });
     expect(r.json.outcome).toMatchObject({ status: 'failed', code: 'recipient-offline', remote: { sip: 486 } });
     expect((await uas.done).code).toBe(0);
@@ -146,7 +146,7 @@ describe('presence', () => {
   it('SIP PUBLISH is seen by a JSON subscriber; the gateway subscribes upstream into the SIP island', async () => {
     const b = await open(bob);
     const uas = startSipp({ scenario: 'subscribe-uas.xml', localPort: proxyPort, keys: { pres: 'dave@sip.example.test' } });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(proxyPort);
     const sub = await api(g.url, bob, 'POST', '/v1/subscriptions', { presentity: 'dave@sip.example.test', expires: 300 });
     expect(sub.status).toBe(201);
     // The upstream NOTIFY from the SIP presentity's agent reaches the JSON subscriber.

@@ -8,7 +8,7 @@ import { createSipAdapterWith } from '../../adapters/sip';
 import type { Adapter } from '../../canonical/adapter';
 import type { PublishOp } from '../../canonical/operations';
 import type { GatewayConfig } from '../../gateway/config/types';
-import { recordingContext, runSipp, startSipp, type RecordingContext } from '../support/sipp';
+import { recordingContext, runSipp, startSipp, type RecordingContext, waitForUdpListener } from '../support/sipp';
 import { freeUdpPort } from '../support/ports';
 
 type Local = { udp?: { port: number }; tcp?: { port: number } };
@@ -123,7 +123,7 @@ describe('SIP presence with real SIPp', () => {
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx) as typeof adapter;
     await adapter.start();
     const uas = startSipp({ scenario: 'subscribe-uas.xml', localPort: uasPort, keys: { pres: 'dave@sip.example.test' } });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(uasPort);
     const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, subscriptionId: 'w-1', maxForwards: 70, trace: [], source: { protocol: 'json' } });
     expect(res).toMatchObject({ outcome: { status: 'delivered' }, subscriptionId: 'w-1', state: 'active', expires: 120 });
     const n = await ctx.waitFor(ctx.notifies, () => true).catch(async (e) => { const r = await uas.done; throw new Error(e.message + r.messages + r.errors); });
@@ -143,7 +143,7 @@ describe('SIP presence with real SIPp', () => {
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 6000 }) as typeof adapter;
     await adapter.start();
     const first = startSipp({ scenario: 'subscribe-refresh-uas.xml', localPort: uasPort });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(uasPort);
     const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, subscriptionId: 'w-2', maxForwards: 70, trace: [], source: { protocol: 'json' } });
     expect(res).toMatchObject({ outcome: { status: 'delivered' }, state: 'active', expires: 2 });
     const r1 = await first.done;
@@ -163,7 +163,7 @@ describe('SIP presence with real SIPp', () => {
     adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx) as typeof adapter;
     await adapter.start();
     const uas = startSipp({ scenario: 'subscribe-reject-uas.xml', localPort: uasPort });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForUdpListener(uasPort);
     const res = await adapter.sendSubscribe!({ kind: 'subscribe', transactionId: 't', watcher: { local: 'erin', domain: 'api.example.test' }, presentity: { local: 'dave', domain: 'sip.example.test' }, duration: 600, maxForwards: 70, trace: [], source: { protocol: 'json' } });
     expect(res).toMatchObject({ outcome: { status: 'failed', code: 'forbidden', remote: { sip: 403 } }, state: 'terminated' });
     expect((await uas.done).code).toBe(0);

@@ -25,6 +25,22 @@ export interface PeerResult {
   readonly timedOut: boolean;
 }
 
+/**
+ * Resolves once something has bound UDP port `port` (a SIPp UAS that has started), read from
+ * /proc/net/udp so the probe never competes for the port; rejects after timeoutMs.
+ */
+export async function waitForUdpListener(port: number, timeoutMs = 5000): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 1000; i++) {
+    let table = '';
+    try { table = readFileSync('/proc/net/udp', 'latin1'); } catch { await new Promise((r) => setTimeout(r, 300)); return; }
+    if (table.split('\n').some((l) => l.trim().split(/\s+/)[1]?.endsWith(hex.trim()) ?? false)) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on UDP port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface SippOptions {
   readonly scenario: string;
   /** host:port of the adapter (UAC mode); omitted for a UAS waiting for requests. */
