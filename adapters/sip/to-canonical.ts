@@ -19,14 +19,17 @@ import { decodePercent, isIPv4, type SipUri } from './wire-uri';
  */
 export const TRACE_HEADER = 'Switchboard-Trace';
 
-/** user@host of a sip:/sips: URI; im:/pres: URIs (RFC 3860/3859) by their user@domain. */
-export function addressOf(na: { sip?: SipUri; uri: string; scheme: string }): Address {
+/**
+ * user@host of a sip:/sips: URI; im:/pres: URIs (RFC 3860/3859) by their user@domain. A target
+ * without a user is not found (404); a sender without one is malformed (400).
+ */
+export function addressOf(na: { sip?: SipUri; uri: string; scheme: string }, role: 'target' | 'sender' = 'target'): Address {
   if (na.sip) {
-    if (!na.sip.user) throw new SipWireError(404, 'Not Found: URI has no user part');
+    if (!na.sip.user) throw role === 'target' ? new SipWireError(404, 'Not Found: URI has no user part') : bad('From URI has no user part');
     return { local: na.sip.user, domain: na.sip.host };
   }
   const m = /^(?:im|pres):([^@?;]+)@([^?;]+)$/i.exec(na.uri);
-  if (!m) throw new SipWireError(416, 'Unsupported URI Scheme');
+  if (!m) throw role === 'target' ? new SipWireError(416, 'Unsupported URI Scheme') : bad(`From URI scheme ${na.scheme} cannot be mapped to an address`);
   return { local: decodePercent(m[1]!), domain: m[2]!.toLowerCase() };
 }
 
@@ -81,7 +84,7 @@ export function sipMessageToOp(req: CheckedRequest, origin: Origin): MessageOp {
     // Stable across retransmissions and sender retries: Call-ID, CSeq and From tag identify it.
     id: `sip:${req.callId}:${req.cseq.seq}:${req.from.params.tag ?? ''}`,
     transactionId: origin.transactionId,
-    from: addressOf(req.from),
+    from: addressOf(req.from, 'sender'),
     to: targetOf(req),
     content: { type, bytes: req.body },
     ...(subject ? { subject: [{ text: subject }] } : {}),
@@ -95,7 +98,7 @@ export function sipMessageToOp(req: CheckedRequest, origin: Origin): MessageOp {
 export function sipSubscribeToOp(req: CheckedRequest, origin: Origin, duration: number, subscriptionId?: string): SubscribeOp {
   return {
     kind: 'subscribe', transactionId: origin.transactionId,
-    watcher: addressOf(req.from), presentity: targetOf(req), duration,
+    watcher: addressOf(req.from, 'sender'), presentity: targetOf(req), duration,
     ...(subscriptionId ? { subscriptionId } : {}),
     ...hops(req), source: { protocol: 'sip', id: origin.sourceId },
   };
@@ -106,7 +109,7 @@ export function sipPublishToOp(req: CheckedRequest, origin: Origin, expires: num
   const type = headerValue(req, 'content-type');
   return {
     kind: 'publish', transactionId: origin.transactionId,
-    presentity: targetOf(req), publisher: addressOf(req.from),
+    presentity: targetOf(req), publisher: addressOf(req.from, 'sender'),
     ...(req.body.length > 0 && type !== undefined ? { document: { type, bytes: req.body } } : {}),
     expires, ...(etag !== undefined ? { etag } : {}),
     ...hops(req), source: { protocol: 'sip', id: origin.sourceId },

@@ -1,5 +1,5 @@
 import { messageParts, outcomeToStatus, sipUriFor, statusToOutcome } from '../../../../adapters/sip/from-canonical';
-import { sipMessageToOp, sipPublishToOp, targetOf, traceOf, unescapeTarget } from '../../../../adapters/sip/to-canonical';
+import { addressOf, sipMessageToOp, sipPublishToOp, targetOf, traceOf, unescapeTarget } from '../../../../adapters/sip/to-canonical';
 import { checkRequestPolicy } from '../../../../adapters/sip/request-policy';
 import { serverKey } from '../../../../adapters/sip/transactions';
 import { parseSip, type CheckedRequest } from '../../../../adapters/sip/wire-validate';
@@ -24,6 +24,14 @@ describe('sipToCanonical', () => {
   it('absent Max-Forwards (RFC 2543 peers) counts as 70; a malformed trace is a 400', () => {
     expect(sipMessageToOp(req('Content-Type: text/plain\r\n', 'x'), { transactionId: 't', sourceId: 's' }).maxForwards).toBe(70);
     expect(() => traceOf(req('Switchboard-Trace: ok.gw, bad id\r\n'))).toThrow(/Switchboard-Trace/);
+  });
+  it('a sender without a user part is a 400; a target without one is a 404', () => {
+    const noUser = parseSip(Buffer.from('MESSAGE sip:alice@api.example.test SIP/2.0\r\nVia: SIP/2.0/UDP h.test;branch=z9hG4bKx\r\nFrom: <sip:sip.example.test>;tag=1\r\nTo: <sip:alice@api.example.test>\r\nCall-ID: c\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx'), true);
+    expect(noUser.ok).toBe(true);
+    if (noUser.ok && noUser.message.kind === 'request') expect(() => sipMessageToOp(noUser.message as CheckedRequest, { transactionId: 't', sourceId: 's' })).toThrow(/From URI has no user part/);
+    // A Request-URI without a user names the gateway host: the To URI is the target.
+    expect(targetOf(req('', '', 'MESSAGE', 'sip:api.example.test'))).toEqual({ local: 'alice', domain: 'api.example.test' });
+    expect(() => addressOf({ sip: { scheme: 'sip', host: 'x.test', params: {}, raw: 'sip:x.test' }, uri: 'sip:x.test', scheme: 'sip' })).toThrow(/no user part/);
   });
   it('the target is the Request-URI, or To when the Request-URI names the gateway host', () => {
     expect(targetOf(req('', '', 'MESSAGE', 'sip:carol@other.test'))).toEqual({ local: 'carol', domain: 'other.test' });
