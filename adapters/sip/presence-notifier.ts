@@ -139,6 +139,11 @@ export class PresenceNotifier {
     }
     if (result.kind === 'timeout') return failed('timeout', 'no response to NOTIFY');
     if (result.kind === 'transport-error') return failed('remote-unreachable', result.message);
+    if (result.response.cseq.seq > d.cseq && !terminated) {
+      // A Digest retry (stack.request) used the next CSeq: keep the dialog's counter ahead of it.
+      d.cseq = result.response.cseq.seq;
+      await this.dialogs.putNotifier(d);
+    }
     const outcome = statusToOutcome(result.response.status, result.response.reason);
     // RFC 6665 4.2.2: a 481 or other failure to NOTIFY ends the subscription.
     if (outcome.status === 'failed' && !terminated && [481, 408].includes(result.response.status)) await this.dialogs.deleteNotifier(d);

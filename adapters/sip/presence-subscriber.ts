@@ -52,6 +52,8 @@ export class PresenceSubscriber {
       return { outcome: this.outcomeOf(r) };
     }
     const res = r.response;
+    // A Digest retry (stack.request) used the next CSeq: keep the dialog's counter ahead of it.
+    if (res.cseq.seq > d.cseq) d.cseq = res.cseq.seq;
     if (res.status >= 200 && res.status < 300) {
       d.remoteTag ??= toTag(res);
       if (res.contact?.[0] && !res.contact[0].star) d.remoteTarget = res.contact[0].uri;
