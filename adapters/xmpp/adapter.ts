@@ -14,7 +14,7 @@ import type { Element } from '@xmpp/xml';
 import type { XmppAdapterConfig } from './config';
 import { createClientEntity } from './client';
 import { createComponentEntity } from './component';
-import { type BackoffOptions, XmppLink } from './connection';
+import { type BackoffOptions, withTimeout, XmppLink } from './connection';
 import { answerIq } from './disco';
 import { componentFor, messageFromCanonical } from './from-canonical';
 import { XmppPresence } from './presence';
@@ -141,7 +141,7 @@ export class XmppAdapter implements Adapter {
     this.stopped = true;
     clearInterval(this.refreshTimer);
     // Finish in-flight work (bounded), then close the streams.
-    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 2000))]);
+    await withTimeout(Promise.allSettled([...this.inflight]), 2000, 'in-flight stanzas').catch(() => undefined);
     for (const p of this.pending.values()) p.finish({ status: 'indeterminate', reason: 'the XMPP adapter stopped before an answer came' });
     this.pending.clear();
     await Promise.all(this.links.map((l) => l.link.stop()));

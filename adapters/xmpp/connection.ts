@@ -108,8 +108,8 @@ export class XmppLink {
   private async close(e: XmppEntity): Promise<void> {
     e.removeAllListeners('status');
     try {
-      await Promise.race([e.stop(), new Promise((r) => setTimeout(r, 2000))]);
-    } catch { /* already closed */ }
+      await withTimeout(e.stop(), 2000, 'stream close timed out');
+    } catch { /* already closed, or the server did not answer </stream:stream> in time */ }
     try { e.socket?.destroy(); } catch { /* gone */ }
   }
 
@@ -212,7 +212,8 @@ export class XmppLink {
   }
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+/** Races a promise against a timer that never outlives the race. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([p, new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(message)), ms); })]);
