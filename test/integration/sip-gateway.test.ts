@@ -163,7 +163,23 @@ describe('presence', () => {
     expect(u.errors).toBe('');
     expect(u.code).toBe(0);
   });
+
+  it('a SIP publication left to expire is removed: the JSON subscriber sees the document without it', async () => {
+    const b = await open(bob);
+    const refuser = startSipp({ scenario: 'subscribe-reject-uas.xml', localPort: proxyPort });
+    await waitForUdpListener(proxyPort);
+    const sub = await api(g.url, bob, 'POST', '/v1/subscriptions', { presentity: 'gina@sip.example.test', expires: 300 });
+    expect(sub.status).toBe(201);
+    await refuser.done;
+    const pub = await runSipp({ scenario: 'publish-once-uac.xml', remote: `127.0.0.1:${udp}`, localPort: await freeUdpPort(), keys: { pres: 'gina@sip.example.test', note: 'short-lived', expires: '2' } });
+    expect(pub.code).toBe(0);
+    expect(pub.messages).toMatch(/SIP\/2\.0 200 OK[\s\S]*Expires: 2\r?\n/);
+    await b.next((x) => x.type === 'presence' && x.presentity === 'gina@sip.example.test' && x.presence?.view?.note === 'short-lived');
+    const after = await b.next((x) => x.type === 'presence' && x.presentity === 'gina@sip.example.test' && x.presence?.view?.note !== 'short-lived', 8000);
+    expect(after.presence.view.basic).not.toBe('open');
+  });
 });
+
 
 function receivedMessage(log: string): { head: string; body: Buffer } {
   const block = log.split(/^-{20,} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\r?\n/m).find((b) => /^\S+ message received/.test(b) && /\n\s*MESSAGE sip:/.test(b));
