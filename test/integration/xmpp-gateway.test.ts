@@ -89,16 +89,34 @@ async function xmppClient(user: string): Promise<XmppClient> {
 }
 
 const open = async (token: string): Promise<Stream> => { const s = await openStream(g.url, token); streams.push(s); return s; };
-const readyz = async (): Promise<any> => (await api(g.url, undefined, 'GET', '/readyz')).json;
-async function waitReady(want: boolean, ms = 15_000): Promise<any> {
+const readyz = async (url: string): Promise<any> => (await api(url, undefined, 'GET', '/readyz')).json;
+async function waitReady(want: boolean, ms = 15_000, url = g.url): Promise<any> {
   const deadline = Date.now() + ms;
   let last;
   while (Date.now() < deadline) {
-    last = await readyz();
+    last = await readyz(url);
     if (last.ready === want) return last;
     await sleep(100);
   }
   throw new Error(`readiness did not become ${want}: ${JSON.stringify(last)}`);
+}
+
+/** A copy of a harness Prosody's directory (config, data), paths rewritten, to run it again on the same ports. */
+function copyProsody(p: ProsodyHandle): { dir: string; configFile: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-prosody-copy-'));
+  fs.cpSync(p.dataDir, dir, { recursive: true });
+  const configFile = path.join(dir, 'prosody.cfg.lua');
+  fs.writeFileSync(configFile, fs.readFileSync(configFile, 'utf8').split(p.dataDir).join(dir));
+  fs.rmSync(path.join(dir, 'prosody.pid'), { force: true });
+  return { dir, configFile };
+}
+
+function runProsodyCopy(copy: { dir: string; configFile: string }, port: number): Promise<ManagedProcess> {
+  return startProcess({
+    name: 'prosody', command: PROSODY, args: ['-F', '--config', copy.configFile], cwd: copy.dir,
+    env: { ...process.env, HOME: copy.dir },
+    ready: () => isPortOpen(port),
+  });
 }
 
 const quietLog = () => createLogger({ level: (process.env.SB_TEST_LOG ?? 'silent') as 'silent', pretty: false });
@@ -369,11 +387,8 @@ describe('connection', () => {
   it('Prosody stops and restarts on the same ports: not ready meanwhile, ready again after reconnect; sends fail fast', async () => {
     await waitReady(true);
     // Keep the config and data: copy the directory, stop the harness' server, start ours on it.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-prosody-restart-'));
-    fs.cpSync(prosody.dataDir, dir, { recursive: true });
-    const cfg = fs.readFileSync(path.join(dir, 'prosody.cfg.lua'), 'utf8').split(prosody.dataDir).join(dir);
-    fs.writeFileSync(path.join(dir, 'prosody.cfg.lua'), cfg);
-    fs.rmSync(path.join(dir, 'prosody.pid'), { force: true });
+    const copy = copyProsody(prosody);
+    const dir = copy.dir;
     const oldStop = prosody.stop;
     await oldStop();
     await waitReady(false);
@@ -383,11 +398,7 @@ describe('connection', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     let proc: ManagedProcess | undefined;
     try {
-      proc = await startProcess({
-        name: 'prosody', command: PROSODY, args: ['-F', '--config', path.join(dir, 'prosody.cfg.lua')], cwd: dir,
-        env: { ...process.env, HOME: dir },
-        ready: () => isPortOpen(prosody.componentPort),
-      });
+      proc = await runProsodyCopy(copy, prosody.componentPort);
       const r = await waitReady(true, 30_000);
       expect(r.ready).toBe(true);
       const r1 = await xmppClient('romeo');
@@ -400,6 +411,32 @@ describe('connection', () => {
       await proc?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
       prosody = { ...prosody, stop: async () => undefined };
+    }
+  }, 60_000);
+
+  it('Prosody not reachable at start: start() resolves, not ready; ready once the server listens', async () => {
+    const p3 = await startProsody({ domain: 'example.test', components: [{ domain: 'sip.example.test', secret: SECRET }] });
+    const copy = copyProsody(p3);
+    await p3.stop();
+    const port = await freePort();
+    const config = loadConfig({ text: gatewayYaml(p3.componentPort), env: { SWITCHBOARD_JSON__LISTEN: `127.0.0.1:${port}`, SWITCHBOARD_JSON__ADMINTOKEN: 'late-prosody-admin' } });
+    let gw: Gateway | undefined;
+    let proc: ManagedProcess | undefined;
+    try {
+      gw = await createGateway({ config, log: quietLog() });
+      const t0 = Date.now();
+      await gw.start();
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      const url = `http://127.0.0.1:${port}`;
+      const r = await readyz(url);
+      expect(r.ready).toBe(false);
+      expect(JSON.stringify(r.checks)).toMatch(/sip\.example\.test/);
+      proc = await runProsodyCopy(copy, p3.componentPort);
+      expect((await waitReady(true, 30_000, url)).ready).toBe(true);
+    } finally {
+      await gw?.stop();
+      await proc?.stop();
+      fs.rmSync(copy.dir, { recursive: true, force: true });
     }
   }, 60_000);
 
