@@ -121,13 +121,13 @@ function runProsodyCopy(copy: { dir: string; configFile: string }, port: number)
 
 const quietLog = () => createLogger({ level: (process.env.SB_TEST_LOG ?? 'silent') as 'silent', pretty: false });
 
-function gatewayYaml(port: number, secret = SECRET): string {
+function gatewayYaml(port: number, secret = SECRET, domain = 'sip.example.test'): string {
   return `
 gateway: { id: ${GW_ID}, messageTimeoutMs: 4000 }
 domains: { api.example.test: json, example.test: xmpp }
 json: { heartbeatSeconds: 30, maxBodyBytes: 65536 }
 presence: { minExpires: 2, defaultExpires: 600, maxExpires: 3600 }
-xmpp: { components: [ { service: 'xmpp://127.0.0.1:${port}', domain: sip.example.test, secret: ${secret} } ], clients: [] }
+xmpp: { components: [ { service: 'xmpp://127.0.0.1:${port}', domain: ${domain}, secret: ${secret} } ], clients: [] }
 `;
 }
 
@@ -440,7 +440,7 @@ describe('connection', () => {
     }
   }, 60_000);
 
-  it('a wrong component secret is a clear error naming the setting, and a stop: no reconnect attempts follow', async () => {
+  it('a wrong component secret (or domain) is a clear error naming the setting, and a stop: no reconnect attempts follow', async () => {
     const p2 = await startProsody({ domain: 'example.test', components: [{ domain: 'sip.example.test', secret: SECRET }] });
     const port = await freePort();
     const config = loadConfig({ text: gatewayYaml(p2.componentPort, 'wrong-secret'), env: { SWITCHBOARD_JSON__LISTEN: `127.0.0.1:${port}`, SWITCHBOARD_JSON__ADMINTOKEN: 'wrong-secret-admin' } });
@@ -456,6 +456,11 @@ describe('connection', () => {
       expect(before).toBeGreaterThanOrEqual(1);
       await sleep(2500);
       expect(count()).toBe(before);
+      await gw.stop();
+      // A domain the server does not route to us: <host-unknown/>, also a stop naming the setting.
+      const config2 = loadConfig({ text: gatewayYaml(p2.componentPort, SECRET, 'other.example.test'), env: { SWITCHBOARD_JSON__LISTEN: `127.0.0.1:${await freePort()}`, SWITCHBOARD_JSON__ADMINTOKEN: 'wrong-secret-admin' } });
+      gw = await createGateway({ config: config2, log: quietLog() });
+      await expect(gw.start()).rejects.toThrow(/component other\.example\.test: the XMPP server refused us \(host-unknown.*check xmpp\.components\[0\]/s);
     } finally {
       await gw?.stop();
       await p2.stop();
