@@ -5,13 +5,13 @@
  * exits 2 with one line on stderr naming the fault and where it is.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { ParseError, SwitchboardError } from '../../canonical/errors';
 import { type CpimMessage, parseCpim } from '../../canonical/cpim';
 import {
   type ContentType, type MimeHeader, DEFAULT_LIMITS, at, classify, findHeader, parseContentType, parseMimeEntity, splitMultipart,
 } from '../../canonical/mime';
 import { parsePidf } from '../../canonical/pidf';
+import { InputTooLarge as InputError, readInput } from './read-input';
 
 export interface InspectIo {
   readonly stdin: NodeJS.ReadableStream;
@@ -36,58 +36,9 @@ const USAGE = 'usage: switchboard inspect FILE   (or - for stdin)\n'
   + '  Prints the canonical view of a CPIM message, a MIME entity or a PIDF document as JSON.\n'
   + '  Exit status: 0 ok, 2 malformed input, 1 unreadable input, 64 bad usage.\n';
 
-/** Input that is too large or malformed: exit 2. */
-class InputError extends Error {}
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').trim();
-
-async function readFileBounded(path: string, max: number): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    // Read at most max + 1 bytes: enough to know the input is too large, whatever the file is
-    // (stat's size is not used: FIFOs and /proc files report 0).
-    const buf = Buffer.alloc(max + 1);
-    let n = 0;
-    for (let guard = 0; n < buf.length && guard < 1_000_000; guard++) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-    }
-    if (n > max) throw new InputError(`input is larger than ${max} bytes`);
-    return new Uint8Array(buf.buffer, buf.byteOffset, n);
-  } finally {
-    await fh.close();
-  }
-}
-
-function readStdinBounded(stdin: NodeJS.ReadableStream, max: number, timeoutMs: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      stdin.removeListener('data', onData);
-      stdin.removeListener('end', onEnd);
-      stdin.removeListener('error', onError);
-      stdin.pause();
-      if (err) reject(err); else resolve(new Uint8Array(Buffer.concat(chunks)));
-    };
-    const onData = (c: Buffer | string): void => {
-      const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
-      total += b.length;
-      if (total > max) { done(new InputError(`input is larger than ${max} bytes`)); return; }
-      chunks.push(b);
-    };
-    const onEnd = (): void => done();
-    const onError = (e: Error): void => done(e);
-    const timer = setTimeout(() => done(new Error(`stdin did not end within ${timeoutMs} ms`)), timeoutMs);
-    stdin.on('data', onData);
-    stdin.on('end', onEnd);
-    stdin.on('error', onError);
-    stdin.resume();
-  });
-}
 
 const headerList = (hs: readonly MimeHeader[]): { name: string; value: string }[] => hs.map((h) => ({ name: h.name, value: h.value }));
 
@@ -215,7 +166,7 @@ export async function runInspect(args: string[], io: InspectIo, opts: InspectOpt
   const name = file === '-' ? 'stdin' : file;
   let bytes: Uint8Array;
   try {
-    bytes = file === '-' ? await readStdinBounded(io.stdin, max, opts.stdinTimeoutMs ?? 30_000) : await readFileBounded(file, max);
+    bytes = await readInput(file, io.stdin, max, opts.stdinTimeoutMs ?? 30_000);
   } catch (e) {
     if (e instanceof InputError) { io.stderr.write(`switchboard inspect: ${name}: ${oneLine(e.message)}\n`); return EXIT_MALFORMED; }
     io.stderr.write(`switchboard inspect: cannot read ${name}: ${oneLine((e as Error).message)}\n`);

@@ -18,7 +18,7 @@ import { parseArgs } from './io';
 import { JsonSendError, sendJsonMessage } from './send-json';
 import { sendSipMessage } from './send-sip';
 import { sendXmppMessage, XmppLoginError, type XmppLogin } from './send-xmpp';
-import { InputTooLarge, readInput } from './translate-read';
+import { InputTooLarge, readInput } from './read-input';
 
 export interface SendIo {
   readonly stdin: NodeJS.ReadableStream;

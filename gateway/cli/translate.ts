@@ -17,7 +17,7 @@ import type { GatewayConfig } from '../config/types';
 import { parseArgs } from './io';
 import { detectKind, INPUT_KINDS, type InputKind, inputToOp, TranslateInputError } from './translate-input';
 import { renderFor, WouldRefuse } from './translate-output';
-import { InputTooLarge, readInput } from './translate-read';
+import { InputTooLarge, readInput } from './read-input';
 import { XmppTranslateError } from './translate-xmpp';
 
 export interface TranslateIo {
