@@ -286,7 +286,8 @@ export class XmppAdapter implements Adapter {
       const p = m.id !== undefined ? this.pending.get(m.id) : undefined;
       if (p) {
         const cond = m.error?.condition ?? 'undefined-condition';
-        const code = errorCodeFromXmppCondition(cond);
+        // A Switchboard peer names its error code (wire.ts buildErrorReply); else RFC 7247 7.
+        const code = m.error?.code !== undefined && isErrorCode(m.error.code) ? m.error.code : errorCodeFromXmppCondition(cond);
         const xmppCond = isXmppCondition(cond) ? cond : undefined;
         p.finish(failed(code, m.error?.text ?? `the XMPP side answered <${cond}/>`, { remote: { ...(xmppCond ? { xmpp: xmppCond } : {}), ...(m.error?.text ? { text: m.error.text } : {}) } }));
       }
@@ -304,7 +305,7 @@ export class XmppAdapter implements Adapter {
       // RFC 6121 5.2.2: headlines are not answered with errors.
       if (headline) return;
       const row = ERROR_TABLE[isErrorCode(code) ? code : 'internal'];
-      await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, condition ?? row.xmpp.condition, row.xmpp.type, text));
+      await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, condition ?? row.xmpp.condition, row.xmpp.type, text, code === 'loop-detected' || code === 'too-many-hops' ? code : undefined));
     };
     if (m.type === 'groupchat') {
       // Switchboard is no multi-user chat service (RFC 6121 8.5.3.2.1 answers such with service-unavailable).

@@ -24,6 +24,8 @@ export const NS = Object.freeze({
   ping: 'urn:xmpp:ping',
   raw: 'urn:switchboard:raw:0',
   trace: 'urn:switchboard:trace:0',
+  /** Application-specific error conditions: the Switchboard error code (README). */
+  error: 'urn:switchboard:error:0',
 });
 
 /** Bounds on what one stanza may carry into the gateway. */
@@ -44,6 +46,8 @@ export interface StanzaError {
   readonly type?: string;
   readonly condition?: string;
   readonly text?: string;
+  /** The name of an application-specific condition in the Switchboard namespace (an error code). */
+  readonly code?: string;
 }
 
 export interface WireMessage {
@@ -122,10 +126,12 @@ function readError(el: Element): StanzaError | undefined {
   if (!e) return undefined;
   const cond = e.getChildElements().find((c) => c.getNS() === NS.stanzas && c.name !== 'text');
   const t = e.getChildElements().find((c) => c.getNS() === NS.stanzas && c.name === 'text');
+  const app = e.getChildElements().find((c) => c.getNS() === NS.error);
   return {
     ...(attr(e, 'type') !== undefined ? { type: attr(e, 'type') } : {}),
     ...(cond ? { condition: cond.name } : {}),
     ...(t ? { text: text(t, 'text', 4096) } : {}),
+    ...(app && app.name.length <= 64 ? { code: app.name } : {}),
   };
 }
 
@@ -293,13 +299,18 @@ export function buildPresence(p: OutPresence): Element {
  */
 export function buildErrorReply(
   stanza: { readonly name: string; readonly from?: string; readonly to?: string; readonly id?: string },
-  condition: string, type: string, message?: string,
+  condition: string, type: string, message?: string, code?: string,
 ): Element {
   const err = xml('error', { type }, xml(condition, { xmlns: NS.stanzas }));
   if (message !== undefined) {
     const safe = [...message.slice(0, 1024)].filter((c) => findNonXmlChar(c) === undefined).join('');
     err.append(xml('text', { xmlns: NS.stanzas, 'xml:lang': 'en' }, safe));
   }
+  // RFC 6120 8.3.2: the <error/> element "MAY contain a child element for an application-specific
+  // error condition". loop-detected and too-many-hops are both <not-acceptable/> (which reads
+  // back as unsupported-media-type), so the adapter sends those codes too: a Switchboard on the
+  // far side reports the same failure (482/483 to a SIP sender) instead of the nearest code.
+  if (code !== undefined && /^[a-z][a-z-]{0,63}$/.test(code)) err.append(xml(code, { xmlns: NS.error }));
   return xml(stanza.name, {
     ...(stanza.to ? { from: stanza.to } : {}), ...(stanza.from ? { to: stanza.from } : {}),
     ...(stanza.id ? { id: stanza.id } : {}), type: 'error',
