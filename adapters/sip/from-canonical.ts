@@ -26,6 +26,9 @@ export function outcomeToStatus(o: Outcome): { status: number; phrase: string } 
   if (o.status === 'indeterminate') return { status: 202, phrase: 'Accepted' };
   const row = ERROR_TABLE[o.code];
   if (o.remote?.sip && o.remote.sip >= 300 && o.remote.sip <= 699) return { status: o.remote.sip, phrase: o.remote.text && !/[\r\n]/.test(o.remote.text) ? o.remote.text : row.sipReason };
+  // RFC 3261 8.2.2.2 / 16.3 give loops and spent hop counts their own statuses (482, 483); the
+  // RFC 7247 mapping of the XMPP condition they travelled as (<not-acceptable/>) would hide them.
+  if (o.code === 'loop-detected' || o.code === 'too-many-hops') return { status: row.sip, phrase: row.sipReason };
   if (o.remote?.xmpp) {
     const status = xmppConditionToSipStatus(o.remote.xmpp);
     return { status, phrase: status === row.sip ? row.sipReason : o.remote.xmpp };
