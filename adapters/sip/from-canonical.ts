@@ -48,6 +48,19 @@ export function traceHeaders(trace: readonly string[]): HeaderPair[] {
   return trace.length ? [[TRACE_HEADER, formatTrace(trace)]] : [];
 }
 
+/**
+ * The message's subject as a Subject header (RFC 3261 20.36: "The Subject header field provides a
+ * summary or indicates the nature of the call"; its value is TEXT-UTF8-TRIM, 25.1), so an XMPP
+ * <subject/> or a JSON subject is not lost on the way into SIP. SIP carries one, without a
+ * language: the first one is used. A value with control characters (CR, LF...) cannot be a header
+ * value and is left out rather than altered.
+ */
+export function subjectHeaders(op: MessageOp): HeaderPair[] {
+  const text = op.subject?.[0]?.text.trim();
+  if (text === undefined || text === '' || /[\x00-\x08\x0a-\x1f\x7f]/.test(text)) return [];
+  return [['Subject', text]];
+}
+
 /** The parts of an outbound MESSAGE that depend only on the operation. */
 export function messageParts(op: MessageOp, trace: readonly string[]): { uri: string; from: string; to: string; headers: HeaderPair[]; body: { type: string; bytes: Uint8Array } } {
   const uri = sipUriFor(op.to);
@@ -55,7 +68,7 @@ export function messageParts(op: MessageOp, trace: readonly string[]): { uri: st
     uri,
     from: `<${sipUriFor(op.from)}>`,
     to: `<${uri}>`,
-    headers: [...traceHeaders(trace), ...(op.dateTime ? [['Date', new Date(op.dateTime).toUTCString()] as HeaderPair] : [])],
+    headers: [...traceHeaders(trace), ...subjectHeaders(op), ...(op.dateTime ? [['Date', new Date(op.dateTime).toUTCString()] as HeaderPair] : [])],
     body: { type: op.content.type, bytes: op.content.bytes },
   };
 }
