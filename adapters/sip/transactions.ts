@@ -32,9 +32,15 @@ export function serverKey(req: CheckedRequest): string {
 
 interface ServerEntry { response?: Buffer; remote: Remote; until: number }
 
+/**
+ * Server transactions by key. The Map's insertion order is kept equal to expiry order (every
+ * entry lives a fixed time from its last change, and a change re-inserts it at the end), so
+ * expiry pops from the front and stops at the first live entry: O(1) amortized per request,
+ * where a scan of the whole table per request cost most of the gateway's CPU at 2,000 msg/s.
+ */
 export class ServerTransactions {
   private readonly table = new Map<string, ServerEntry>();
-  constructor(private readonly send: (remote: Remote, bytes: Buffer) => void) {}
+  constructor(private readonly send: (remote: Remote, bytes: Buffer) => void, private readonly maxEntries = MAX_SERVER) {}
 
   /**
    * Registers a request. Returns false for a retransmission (already answered: the stored
@@ -47,31 +53,36 @@ export class ServerTransactions {
       if (e.response) this.send(remote, e.response);
       return { isNew: false, key };
     }
-    this.sweep();
+    const now = Date.now();
+    this.expire(now);
     // Timer J = 64*T1 for unreliable transports; kept for TCP too, it costs little.
-    this.table.set(key, { remote, until: Date.now() + 64 * TIMERS.T1 });
+    this.table.set(key, { remote, until: now + 64 * TIMERS.T1 });
     return { isNew: true, key };
   }
 
   /** Records and sends the final response of a transaction. */
   respond(key: string, remote: Remote, bytes: Buffer): void {
     const e = this.table.get(key);
-    if (e) { e.response = bytes; e.until = Date.now() + 64 * TIMERS.T1; }
+    if (e) {
+      // Re-inserted so that the table stays in expiry order (see the class comment).
+      this.table.delete(key);
+      e.response = bytes;
+      e.until = Date.now() + 64 * TIMERS.T1;
+      this.table.set(key, e);
+    }
     this.send(remote, bytes);
   }
 
-  private sweep(): void {
-    if (this.table.size < MAX_SERVER) {
-      if (this.table.size % 256 !== 0) return;
-    }
-    const now = Date.now();
-    for (const [k, e] of this.table) if (e.until < now) this.table.delete(k);
-    while (this.table.size >= MAX_SERVER) {
-      const first = this.table.keys().next().value;
-      if (first === undefined) break;
-      this.table.delete(first);
+  /** Drops expired entries from the front, then the oldest ones beyond the size bound. */
+  private expire(now: number): void {
+    for (const [k, e] of this.table) {
+      if (e.until >= now && this.table.size < this.maxEntries) break;
+      this.table.delete(k);
     }
   }
+
+  /** Entries held now (tests). */
+  get size(): number { return this.table.size; }
 
   clear(): void { this.table.clear(); }
 }

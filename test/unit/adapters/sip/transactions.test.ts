@@ -1,0 +1,84 @@
+/**
+ * The server transaction table (RFC 3261 17.2.2, 17.2.3): retransmissions absorbed or answered
+ * again, entries expiring after Timer J (64*T1) in order, and the size bound.
+ */
+import { ServerTransactions, TIMERS } from '../../../../adapters/sip/transactions';
+import type { Remote } from '../../../../adapters/sip/transport';
+import { parseSip, type CheckedRequest } from '../../../../adapters/sip/wire-validate';
+
+const remote: Remote = { transport: 'UDP', address: '127.0.0.1', port: 5070 };
+
+function message(branch: string): CheckedRequest {
+  const text = [
+    'MESSAGE sip:bob@sip.example.test SIP/2.0',
+    `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK${branch}`,
+    'Max-Forwards: 70',
+    'From: <sip:alice@sip.example.test>;tag=a1',
+    'To: <sip:bob@sip.example.test>',
+    `Call-ID: ${branch}@127.0.0.1`,
+    'CSeq: 1 MESSAGE',
+    'Content-Type: text/plain',
+    'Content-Length: 2',
+    '',
+    'hi',
+  ].join('\r\n');
+  const p = parseSip(Buffer.from(text, 'latin1'), true);
+  if (!p.ok || p.message.kind !== 'request') throw new Error(`fixture did not parse: ${p.ok ? 'not a request' : p.error.phrase}`);
+  return p.message;
+}
+
+function setup(max?: number) {
+  const sent: Buffer[] = [];
+  return { sent, tx: new ServerTransactions((_r, b) => { sent.push(b); }, max) };
+}
+
+afterEach(() => jest.useRealTimers());
+
+describe('ServerTransactions', () => {
+  test('a retransmission while processing is absorbed; after the answer it gets the same bytes again', () => {
+    const { tx, sent } = setup();
+    const a = tx.begin(message('r1'), remote);
+    expect(a.isNew).toBe(true);
+    expect(tx.begin(message('r1'), remote).isNew).toBe(false);
+    expect(sent).toHaveLength(0);
+    const answer = Buffer.from('SIP/2.0 200 OK\r\n\r\n');
+    tx.respond(a.key, remote, answer);
+    expect(tx.begin(message('r1'), remote)).toEqual({ isNew: false, key: a.key });
+    expect(sent).toEqual([answer, answer]);
+  });
+
+  test('entries expire 64*T1 after their last change, in order, without a scan of the table', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const { tx } = setup();
+    const first = tx.begin(message('e1'), remote);
+    jest.advanceTimersByTime(10_000);
+    tx.begin(message('e2'), remote);
+    // Answering e1 late moves its expiry (and its place) behind e2.
+    jest.advanceTimersByTime(10_000);
+    tx.respond(first.key, remote, Buffer.from('SIP/2.0 200 OK\r\n\r\n'));
+    jest.advanceTimersByTime(64 * TIMERS.T1 - 10_000 + 1);
+    tx.begin(message('e3'), remote); // expires e2 only
+    expect(tx.size).toBe(2);
+    expect(tx.begin(message('e1'), remote).isNew).toBe(false);
+    expect(tx.begin(message('e2'), remote).isNew).toBe(true);
+  });
+
+  test('beyond the size bound the oldest entries go first', () => {
+    const { tx } = setup(3);
+    for (const b of ['s1', 's2', 's3', 's4', 's5']) tx.begin(message(b), remote);
+    expect(tx.size).toBe(3);
+    expect(tx.begin(message('s5'), remote).isNew).toBe(false);
+    expect(tx.begin(message('s1'), remote).isNew).toBe(true);
+  });
+
+  test('50,000 live entries at the bound: each new request stays cheap (bounded work per call)', () => {
+    const { tx } = setup(20_000);
+    const reqs = Array.from({ length: 50_000 }, (_, i) => message(`b${i}`));
+    const t0 = performance.now();
+    for (const r of reqs) tx.begin(r, remote);
+    const ms = performance.now() - t0;
+    expect(tx.size).toBe(20_000);
+    // A scan of the 20,000-entry table per request took seconds for this many requests.
+    expect(ms).toBeLessThan(1_500);
+  });
+});
