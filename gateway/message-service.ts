@@ -5,7 +5,7 @@
  * second delivery.
  */
 import type { Outcome } from '../canonical/operations';
-import type { Store } from './store/store';
+import type { MessageClaim, Store } from './store/store';
 
 /** Poll cadence while a duplicate waits for the first copy's outcome. */
 const PENDING_POLL_MS = 50;
@@ -34,6 +34,21 @@ function readOutcome(s: string): Outcome | undefined {
   return undefined;
 }
 
+/** How long a pending claim holds: the delivery bound plus slack, never past the dedupe TTL. */
+export function pendingClaimSeconds(ttlSeconds: number, waitMs: number): number {
+  return Math.min(ttlSeconds, Math.ceil(waitMs / 1000) + PENDING_SLACK_SECONDS);
+}
+
+export interface OnceOptions {
+  /** The claim already made for this key (InboxAdmission makes it with the rules read). */
+  readonly firstClaim?: MessageClaim;
+  /**
+   * Called when recording the outcome fails. The outcome is recorded without waiting: the sender
+   * has its answer either way, and a duplicate meanwhile polls until the record lands.
+   */
+  readonly onRecordError?: (err: unknown) => void;
+}
+
 /**
  * Runs `deliver` at most once per key among every instance sharing the store. `deliver` must be
  * bounded by waitMs (the router's next-hop timeout). The claim is pending for about that long, so
@@ -43,13 +58,16 @@ function readOutcome(s: string): Outcome | undefined {
  * delivered twice.
  */
 export async function deliverOnce(
-  store: Store, key: string, ttlSeconds: number, waitMs: number, deliver: () => Promise<Outcome>,
+  store: Store, key: string, ttlSeconds: number, waitMs: number, deliver: () => Promise<Outcome>, opts: OnceOptions = {},
 ): Promise<OnceResult> {
-  const pendingSeconds = Math.min(ttlSeconds, Math.ceil(waitMs / 1000) + PENDING_SLACK_SECONDS);
-  const claim = await store.claimMessage(key, pendingSeconds);
+  const pendingSeconds = pendingClaimSeconds(ttlSeconds, waitMs);
+  const record = (outcome: Outcome): void => {
+    store.recordOutcome(key, JSON.stringify(outcome), ttlSeconds).catch((err: unknown) => opts.onRecordError?.(err));
+  };
+  const claim = opts.firstClaim ?? await store.claimMessage(key, pendingSeconds);
   if (claim.claimed) {
     const outcome = await deliver();
-    await store.recordOutcome(key, JSON.stringify(outcome), ttlSeconds);
+    record(outcome);
     return { outcome, duplicate: false };
   }
   let stored = claim.outcome;
@@ -60,7 +78,7 @@ export async function deliverOnce(
     if (again.claimed) {
       // The first claim lapsed meanwhile (its holder died): this copy is the only live one now.
       const outcome = await deliver();
-      await store.recordOutcome(key, JSON.stringify(outcome), ttlSeconds);
+      record(outcome);
       return { outcome, duplicate: false };
     }
     stored = again.outcome;

@@ -7,11 +7,11 @@ import type { Adapter, Log } from '../canonical/adapter';
 import { addressKey } from '../canonical/address';
 import { SwitchboardError, RemoteRejection } from '../canonical/errors';
 import { failed, type MessageOp, type Outcome, type Protocol } from '../canonical/operations';
-import { DEFAULT_RULES } from '../canonical/rules';
 import { checkHops, forwardHops } from '../canonical/trace';
-import { dedupeKey, deliverOnce } from './message-service';
+import { InboxAdmission } from './inbox-admission';
+import { lazyChild, levelEnabled } from './logging';
+import { dedupeKey, deliverOnce, pendingClaimSeconds } from './message-service';
 import type { GatewayMetrics } from './metrics';
-import { maySend } from './policy';
 import type { Store } from './store/store';
 
 /** The adapters a router can reach, and whether each is connected now. */
@@ -59,12 +59,16 @@ export function outcomeOfError(err: unknown): Outcome {
 }
 
 export class Router {
-  constructor(private readonly o: RouterOptions) {}
+  private readonly admission: InboxAdmission;
+
+  constructor(private readonly o: RouterOptions) {
+    this.admission = new InboxAdmission(o.store);
+  }
 
   /** Routes one message; never throws: every fault is an outcome for the sender. */
   async route(op: MessageOp): Promise<Outcome> {
     const started = process.hrtime.bigint();
-    const log = this.o.log.child({ msgId: op.id, from: `${op.from.local}@${op.from.domain}`, to: `${op.to.local}@${op.to.domain}` });
+    const log = lazyChild(this.o.log, () => ({ msgId: op.id, from: `${op.from.local}@${op.from.domain}`, to: `${op.to.local}@${op.to.domain}` }));
     let outcome: Outcome;
     let duplicate = false;
     try {
@@ -77,7 +81,7 @@ export class Router {
     this.o.metrics.messages.inc({ outcome: outcome.status, code: outcome.status === 'failed' ? outcome.code : '' });
     this.o.metrics.messageSeconds.observe({ outcome: outcome.status }, seconds);
     if (duplicate) this.o.metrics.duplicates.inc();
-    log.info({ outcome: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.code } : {}), duplicate, ms: Math.round(seconds * 1000) }, 'message routed');
+    if (levelEnabled(this.o.log, 'info')) log.info({ outcome: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.code } : {}), duplicate, ms: Math.round(seconds * 1000) }, 'message routed');
     return outcome;
   }
 
@@ -90,12 +94,17 @@ export class Router {
 
     // RFC 3860 3.4.1 step 3: "If access control does not permit the application to request this
     // operation, a response operation having status "failure" is invoked."
-    const rules = (await this.o.store.getRules(addressKey(op.to))) ?? DEFAULT_RULES;
-    const send = maySend(rules, op.from);
-    if (send !== 'allow') return { outcome: failed(send), duplicate: false };
-
-    const key = dedupeKey(addressKey(op.from), addressKey(op.to), op.id);
-    return deliverOnce(this.o.store, key, this.o.dedupeTtlSeconds, this.o.messageTimeoutMs, () => this.forward(op, log));
+    // The rules read and the duplicate claim (RFC 2779 5.4.2) share one round trip, and the claim
+    // is only made when the rules permit the message (inbox-admission.ts).
+    const owner = addressKey(op.to);
+    const key = dedupeKey(addressKey(op.from), owner, op.id);
+    const claimSeconds = pendingClaimSeconds(this.o.dedupeTtlSeconds, this.o.messageTimeoutMs);
+    const admitted = await this.admission.admit(owner, op.from, key, claimSeconds);
+    if (admitted.decision !== 'allow') return { outcome: failed(admitted.decision), duplicate: false };
+    return deliverOnce(this.o.store, key, this.o.dedupeTtlSeconds, this.o.messageTimeoutMs, () => this.forward(op, log), {
+      ...(admitted.claim ? { firstClaim: admitted.claim } : {}),
+      onRecordError: (err) => log.warn({ err }, 'message outcome not recorded (a duplicate may be answered indeterminate)'),
+    });
   }
 
   private async forward(op: MessageOp, log: Log): Promise<Outcome> {

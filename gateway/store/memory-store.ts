@@ -8,7 +8,7 @@ import type { Rules } from '../../canonical/rules';
 import {
   type AccountRecord, type DocumentRecord, type PublicationRecord, type SubscriptionRecord, readRules,
 } from './records';
-import { EXPIRY_GRACE_MS, MAX_LIST, type MessageClaim, type Store, type StoreOptions } from './store';
+import { type Admission, EXPIRY_GRACE_MS, MAX_LIST, type MessageClaim, type Store, type StoreOptions } from './store';
 
 interface Timed<T> { v: T; exp?: number }
 
@@ -256,6 +256,12 @@ export class MemoryStore implements Store {
     if (live(e, now)) return e.v === '' ? { claimed: false } : { claimed: false, outcome: e.v };
     this.messages.set(messageId, { v: '', exp: now + ttlSeconds * 1000 });
     return { claimed: true };
+  }
+
+  async admitMessage(owner: string, expectedRules: string | null, messageId: string, ttlSeconds: number, claim: boolean): Promise<Admission> {
+    const rules = this.rules.get(owner) ?? null;
+    if (rules !== expectedRules) return { rulesMatched: false, rules };
+    return claim ? { rulesMatched: true, claim: await this.claimMessage(messageId, ttlSeconds) } : { rulesMatched: true };
   }
 
   async recordOutcome(messageId: string, outcome: string, ttlSeconds: number): Promise<void> {

@@ -18,6 +18,16 @@ export type MessageClaim =
   /** outcome is undefined while the first claimant is still in flight. */
   | { readonly claimed: false; readonly outcome?: string };
 
+/**
+ * What admitMessage found. Rules travel encoded (the stored string, null when none is stored), so
+ * the caller can compare them with what it decided on without decoding.
+ */
+export type Admission =
+  /** The stored rules were the expected ones; claim is the message claim when one was asked for. */
+  | { readonly rulesMatched: true; readonly claim?: MessageClaim }
+  /** They differ: nothing was claimed; rules are the ones stored now. */
+  | { readonly rulesMatched: false; readonly rules: string | null };
+
 export interface StoreOptions {
   /**
    * How long an expired subscription or publication stays readable after its expiry, so that the
@@ -75,6 +85,13 @@ export interface Store {
   // Duplicate suppression (RFC 2779 5.4.2): one round trip, SET NX with a TTL.
   /** ttlSeconds bounds a pending claim: if its holder dies, the id is free again after it. */
   claimMessage(messageId: string, ttlSeconds: number): Promise<MessageClaim>;
+  /**
+   * The message path's one round trip: reads the owner's encoded rules and, only when they equal
+   * expectedRules (null: none stored) and claim is true, claims messageId as claimMessage does,
+   * atomically. The caller decides on the expected rules beforehand (a cached copy), so a claim is
+   * only ever made under the rules that permit it, and a stale copy costs one more round trip.
+   */
+  admitMessage(owner: string, expectedRules: string | null, messageId: string, ttlSeconds: number, claim: boolean): Promise<Admission>;
   /** Records the claimant's outcome and keeps it for ttlSeconds (only while the claim exists). */
   recordOutcome(messageId: string, outcome: string, ttlSeconds: number): Promise<void>;
 

@@ -165,6 +165,42 @@ function contract(name: string, open: () => Promise<Store>): void {
       expect(results.filter((r) => r.claimed)).toHaveLength(1);
     });
 
+    test('admitMessage: claims only under the expected rules; a mismatch returns the rules stored now', async () => {
+      const owner = `o${uid()}@api.example.test`;
+      const id = 'm' + uid();
+      // No rules stored and none expected: the claim is made, as claimMessage would.
+      expect(await store.admitMessage(owner, null, id, 30, true)).toEqual({ rulesMatched: true, claim: { claimed: true } });
+      expect(await store.admitMessage(owner, null, id, 30, true)).toEqual({ rulesMatched: true, claim: { claimed: false } });
+      await store.recordOutcome(id, 'out', 30);
+      expect(await store.admitMessage(owner, null, id, 30, true)).toEqual({ rulesMatched: true, claim: { claimed: false, outcome: 'out' } });
+      // Rules stored: expecting none is a mismatch that claims nothing and hands back their encoding.
+      const rules: Rules = { ...DEFAULT_RULES, inbox: { blockedSenders: ['x@y.test'], refuseAnonymous: true } };
+      await store.putRules(owner, rules);
+      const id2 = 'm' + uid();
+      const miss = await store.admitMessage(owner, null, id2, 30, true);
+      expect(miss.rulesMatched).toBe(false);
+      const raw = miss.rulesMatched ? null : miss.rules;
+      expect(typeof raw).toBe('string');
+      expect(JSON.parse(raw!)).toEqual(JSON.parse(JSON.stringify(rules)));
+      expect(await store.claimMessage(id2, 30)).toEqual({ claimed: true });
+      // Expecting what is stored: matched; claim false (a refusal) touches no claim.
+      const id3 = 'm' + uid();
+      expect(await store.admitMessage(owner, raw, id3, 30, false)).toEqual({ rulesMatched: true });
+      expect(await store.admitMessage(owner, raw, id3, 30, true)).toEqual({ rulesMatched: true, claim: { claimed: true } });
+      // Stale expectation after a change: mismatch with the new encoding.
+      await store.putRules(owner, DEFAULT_RULES);
+      const again = await store.admitMessage(owner, raw, 'm' + uid(), 30, true);
+      expect(again.rulesMatched).toBe(false);
+      expect(again.rulesMatched ? undefined : JSON.parse(again.rules!)).toEqual(JSON.parse(JSON.stringify(DEFAULT_RULES)));
+    });
+
+    test('admitMessage: concurrent admissions of one id, exactly one claim', async () => {
+      const owner = `o${uid()}@api.example.test`;
+      const id = 'm' + uid();
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.admitMessage(owner, null, id, 30, true)));
+      expect(results.filter((r) => r.rulesMatched && r.claim?.claimed)).toHaveLength(1);
+    });
+
     test('claim: one caller per key until the TTL', async () => {
       const key = 'k' + uid();
       const results = await Promise.all(Array.from({ length: 10 }, () => store.claim(key, 1)));
