@@ -3,6 +3,10 @@
  * slixmpp) and JSON (HTTP / WebSocket), through ONE running gateway with Redis (support/world.ts).
  * Each test names the RFC 2779 requirement it proves.
  */
+import { parseAddressKey } from '../../canonical/address';
+import { buildCpim } from '../../canonical/cpim';
+import { findHeader, parseMimeEntity } from '../../canonical/mime';
+import { decrypt, encrypt, signDetached, signOpaque, verify } from '../support/openssl';
 import { type Proto, sides, type Side } from './support/sides';
 import { startWorld, type World } from './support/world';
 
@@ -15,6 +19,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(async () => { await w?.stop(); }, 30_000);
 
+const addressOf = (s: string) => parseAddressKey(s);
 const PROTOS: Proto[] = ['json', 'xmpp', 'sip'];
 const PAIRS: Array<[Proto, Proto]> = PROTOS.flatMap((a) => PROTOS.filter((b) => b !== a).map((b) => [a, b] as [Proto, Proto]));
 let seq = 0;
@@ -40,5 +45,153 @@ describe('text with a subject, and the reply (RFC 2779 4.1.3, 5.4.4)', () => {
     const back = await waitA();
     expect(back.text).toBe(`Antwort ✓ ${r}`);
     expect(back.from).toBe(A.addr(B.user));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Delivery status back to the sender, in the sender's own protocol (RFC 2779 4.1.3 notification
+// of delivery or failure; 5.4.7 "the sender MUST be notified of delivery failure"). Expected values
+// follow canonical/errors.ts (ERROR_TABLE, RFC 7247 section 7).
+
+type Case = 'delivered' | 'unknown-user' | 'sender-blocked' | 'recipient-offline';
+
+/** What the recipient side answers for each case, when it is a real peer that answers. */
+const SIP_ANSWER: Record<Case, number | undefined> = { delivered: 200, 'unknown-user': 404, 'sender-blocked': undefined, 'recipient-offline': 480 };
+
+/** The expected native result at the sender, by [sender][recipient][case]. */
+const STATUS: Record<Proto, Partial<Record<Proto, Record<Case, unknown>>>> = {
+  json: {
+    xmpp: {
+      delivered: { status: 'delivered' },
+      // RFC 6121 8.5.2.2.1 / 8.5.1: Prosody does not reveal whether an account exists: a message
+      // to no such user gets <service-unavailable/>, as one to an offline user does.
+      'unknown-user': { status: 'failed', code: 'recipient-offline', remote: { xmpp: 'service-unavailable' } },
+      'sender-blocked': { status: 'failed', code: 'sender-blocked' },
+      'recipient-offline': { status: 'failed', code: 'recipient-offline', remote: { xmpp: 'service-unavailable' } },
+    },
+    sip: {
+      delivered: { status: 'delivered' },
+      'unknown-user': { status: 'failed', code: 'unknown-user', remote: { sip: 404 } },
+      'sender-blocked': { status: 'failed', code: 'sender-blocked' },
+      'recipient-offline': { status: 'failed', code: 'recipient-offline', remote: { sip: 480 } },
+    },
+  },
+  xmpp: {
+    // XEP-0184 receipt on delivery; stanza errors from the ERROR_TABLE row or the SIP mapping
+    // (RFC 7247 7.2: 404 -> item-not-found, 480 -> recipient-unavailable).
+    json: { delivered: 'receipt', 'unknown-user': 'item-not-found', 'sender-blocked': 'forbidden', 'recipient-offline': 'recipient-unavailable' },
+    sip: { delivered: 'receipt', 'unknown-user': 'item-not-found', 'sender-blocked': 'forbidden', 'recipient-offline': 'recipient-unavailable' },
+  },
+  sip: {
+    json: { delivered: 200, 'unknown-user': 404, 'sender-blocked': 403, 'recipient-offline': 480 },
+    // No receipt can be asked from SIP: the gateway cannot confirm delivery, 202 (RFC 3428 7).
+    // <service-unavailable/> -> 403 (RFC 7247 7.1 note 5: "SIP 403 Forbidden ... closest").
+    xmpp: { delivered: 202, 'unknown-user': 403, 'sender-blocked': 403, 'recipient-offline': 403 },
+  },
+};
+
+const CASES: Case[] = ['delivered', 'unknown-user', 'sender-blocked', 'recipient-offline'];
+const STATUS_ROWS: Array<[Proto, Proto, Case]> = PAIRS.flatMap(([a, b]) => CASES.map((c) => [a, b, c] as [Proto, Proto, Case]));
+const REQ: Record<Case, string> = {
+  delivered: 'RFC 2779 4.1.3 delivery notification',
+  'unknown-user': 'RFC 2779 5.4.7 failure notification: unknown user',
+  'sender-blocked': 'RFC 2779 5.4.10 inbox access rules: blocked sender',
+  'recipient-offline': 'RFC 2779 5.4.7 failure notification: recipient offline',
+};
+
+describe('delivery status in the sender\'s own protocol (RFC 2779 4.1.3, 5.4.7, 5.4.10)', () => {
+  it.each(STATUS_ROWS)('%s -> %s, %s: the mapped status comes back to the sender', async (a, b, c) => {
+    const A = S[a];
+    const B = S[b];
+    const m = marker(c);
+    const target = c === 'unknown-user' ? B.unknown : c === 'recipient-offline' ? B.offline : B.user;
+    const sipAnswer = SIP_ANSWER[c];
+    const wait = b === 'sip' && sipAnswer !== undefined ? await B.expect(m, { status: sipAnswer, reason: 'x' }) : undefined;
+    const rules = await w.g.gw.services.getRules(addressOf(B.user));
+    if (c === 'sender-blocked') {
+      await w.g.gw.services.putRules(addressOf(B.user), { ...rules, inbox: { ...rules.inbox, blockedSenders: [A.user] } });
+    }
+    try {
+      const sent = await A.send(A.addr(target), { kind: 'text', text: `${REQ[c]} ${m}` }, { notify: true });
+      const want = STATUS[a][b]![c];
+      if (typeof want === 'object') expect(sent.native).toMatchObject(want as object);
+      else expect(sent.native).toBe(want);
+      if (c === 'delivered' && b !== 'sip') expect((await (await B.expect(m))()).text).toContain(m);
+      if (wait) await wait();
+    } finally {
+      if (c === 'sender-blocked') await w.g.gw.services.putRules(addressOf(B.user), rules);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Secured content end to end (RFC 2779 5.4.6: "it MUST be possible for the sender to sign the
+// message"... the recipient must be able to verify it; 5.4.7 / 2.5.x: encrypted so only the
+// recipient can read it). The gateway relays the bytes; openssl at the far end decides.
+
+type Secured = 'signed-cpim' | 'opaque-signed' | 'encrypted';
+const SECURED: Secured[] = ['signed-cpim', 'opaque-signed', 'encrypted'];
+const SECURED_ROWS: Array<[Proto, Proto, Secured]> = PAIRS.flatMap(([a, b]) => SECURED.map((k) => [a, b, k] as [Proto, Proto, Secured]));
+
+/** Splits an S/MIME entity made by openssl into its Content-Type (one line) and body bytes. */
+function splitEntity(entity: Uint8Array): { contentType: string; body: Buffer } {
+  const e = parseMimeEntity(entity);
+  return { contentType: findHeader(e.headers, 'content-type')!.value.replace(/\r\n[ \t]+/g, ' '), body: Buffer.from(e.body) };
+}
+
+/** The same bytes with one byte of `needle` changed (the first occurrence): a copy altered in transit. */
+function tamper(bytes: Buffer, needle: string): Buffer {
+  const i = bytes.indexOf(Buffer.from(needle, 'latin1'));
+  if (i < 0) throw new Error(`tamper: ${needle} not found`);
+  const copy = Buffer.from(bytes);
+  copy[i] = copy[i]! ^ 0x01;
+  return copy;
+}
+
+describe('signed and encrypted content arrives verifiable (RFC 2779 5.4.6, 5.4.7)', () => {
+  it.each(SECURED_ROWS)('%s -> %s, %s: the bytes that arrive verify (or decrypt) with openssl; one byte changed fails', async (a, b, kind) => {
+    const A = S[a];
+    const B = S[b];
+    const m = marker(kind);
+    const inner = Buffer.from(`Content-Type: text/plain;charset=utf-8\r\n\r\nSigned Grüße ✓\r\nline two ${m}\r\n`, 'utf8');
+    let contentType: string;
+    let bytes: Buffer;
+    let match = m;
+    if (kind === 'signed-cpim') {
+      const signed = await signDetached(inner, w.signer);
+      bytes = Buffer.from(buildCpim({
+        withMimeHeaders: false, from: { uri: `im:${A.user}` }, to: [{ uri: `im:${B.user}` }],
+        content: { entity: signed },
+      }));
+      contentType = 'message/cpim';
+    } else if (kind === 'opaque-signed') {
+      ({ contentType, body: bytes } = splitEntity(await signOpaque(inner, w.signer)));
+    } else {
+      ({ contentType, body: bytes } = splitEntity(await encrypt(inner, w.recipient)));
+      match = bytes.subarray(bytes.length - 24).toString('latin1');
+    }
+    const wait = await B.expect(match, undefined, bytes.includes(0));
+    await A.send(A.addr(B.user), { kind: 'bytes', contentType, bytes });
+    const got = await wait();
+    if (!got.bytes.equals(bytes)) throw new Error(`${a} -> ${b}: the bytes differ (${got.bytes.length} vs ${bytes.length}):\n${JSON.stringify(got.bytes.toString('latin1').slice(0, 400))}\n${JSON.stringify(bytes.toString('latin1').slice(0, 400))}`);
+    expect(got.contentType.replace(/\s+/g, '').toLowerCase()).toBe(contentType.replace(/\s+/g, '').toLowerCase());
+    if (kind === 'encrypted') {
+      const entity = Buffer.concat([Buffer.from(`Content-Type: ${got.contentType}\r\n\r\n`), got.bytes]);
+      expect((await decrypt(entity, w.recipient)).equals(inner)).toBe(true);
+      // A changed byte in the ciphertext: CBC padding or the content no longer decrypts to the text.
+      const bad = Buffer.from(got.bytes);
+      bad[bad.length - 20] = bad[bad.length - 20]! ^ 0x01;
+      const out = await decrypt(Buffer.concat([Buffer.from(`Content-Type: ${got.contentType}\r\n\r\n`), bad]), w.recipient).catch(() => undefined);
+      expect(out?.equals(inner) ?? false).toBe(false);
+      return;
+    }
+    const signedEntity = kind === 'signed-cpim'
+      ? got.bytes.subarray(got.bytes.indexOf('\r\n\r\n') + 4)
+      : Buffer.concat([Buffer.from(`Content-Type: ${got.contentType}\r\n\r\n`), got.bytes]);
+    const v = await verify(signedEntity, { caFile: w.signer.certFile });
+    expect(v.stderr).toBe(v.ok ? v.stderr : 'verified');
+    expect(v.content?.equals(inner)).toBe(true);
+    const v2 = await verify(tamper(Buffer.from(signedEntity), `line two ${m}`), { caFile: w.signer.certFile });
+    expect(v2.ok).toBe(false);
   });
 });

@@ -9,8 +9,9 @@
  */
 import { b64, api } from '../../integration/json-client';
 import { startSipp, waitForUdpListener } from '../../support/sipp';
-import { freeUdpPort } from '../../support/ports';
-import { sipsakMessage } from './sip-peer';
+import { messageRequest, sipsakMessage } from './sip-peer';
+import { needsRawSip, rawSipRequest, rawSipUas } from './sip-raw';
+import type { LoggedRequest } from './sip-log';
 import { receivedSipMessage, headerOf, uriUser } from './sip-log';
 import { COMPONENT, USERS, type World } from './world';
 
@@ -55,11 +56,24 @@ export interface Side {
   /** How this side's client writes the canonical address `a`. */
   addr(a: string): string;
   /** Arms a receiver for one message whose bytes contain `marker`; call the result to wait for it. */
-  expect(marker: string, answer?: { status: number; reason: string }): Promise<() => Promise<Received>>;
+  expect(marker: string, answer?: { status: number; reason: string }, binary?: boolean): Promise<() => Promise<Received>>;
   send(to: string, content: Content, opts?: SendOptions): Promise<Sent>;
 }
 
 const bare = (jid: string): string => jid.split('/')[0]!;
+
+function toReceived(m: LoggedRequest, marker: string): Received {
+  if (!m.body.toString('latin1').includes(marker)) throw new Error(`SIP UA got a MESSAGE without ${JSON.stringify(marker)}: ${m.head}`);
+  const ct = headerOf(m.head, 'content-type') ?? '';
+  const subject = headerOf(m.head, 'subject');
+  const trace = headerOf(m.head, 'switchboard-trace');
+  return {
+    from: uriUser(headerOf(m.head, 'from') ?? ''), contentType: ct, bytes: m.body,
+    ...(/^text\/plain/i.test(ct) ? { text: m.body.toString('utf8') } : {}),
+    ...(subject !== undefined ? { subject } : {}),
+    ...(trace !== undefined ? { trace } : {}),
+  };
+}
 
 export function sides(w: World): Record<Proto, Side> {
   const json: Side = {
@@ -123,31 +137,28 @@ export function sides(w: World): Record<Proto, Side> {
   const sip: Side = {
     proto: 'sip', ...USERS.sip,
     addr: (a) => a,
-    async expect(marker, answer = { status: 200, reason: 'OK' }) {
+    async expect(marker, answer = { status: 200, reason: 'OK' }, binary = false) {
+      if (binary) {
+        const uas = await rawSipUas(w.islandPort);
+        await uas.ready;
+        return async () => toReceived(await uas.done, marker);
+      }
       const uas = startSipp({ scenario: `../interop/message-${answer.status}-uas.xml`, localPort: w.islandPort, timeoutSec: 12 });
       await waitForUdpListener(w.islandPort);
       return async () => {
         const r = await uas.done;
-        const m = receivedSipMessage(r.messages);
-        if (!m.body.toString('latin1').includes(marker)) throw new Error(`SIP UA got a MESSAGE without ${marker}: ${m.head}`);
-        const ct = headerOf(m.head, 'content-type') ?? '';
-        const subject = headerOf(m.head, 'subject');
-        return {
-          from: uriUser(headerOf(m.head, 'from') ?? ''), contentType: ct, bytes: m.body,
-          ...(/^text\/plain/i.test(ct) ? { text: m.body.toString('utf8') } : {}),
-          ...(subject !== undefined ? { subject } : {}),
-          ...(headerOf(m.head, 'switchboard-trace') !== undefined ? { trace: headerOf(m.head, 'switchboard-trace') } : {}),
-        };
+        return toReceived(receivedSipMessage(r.messages), marker);
       };
     },
     async send(to, content) {
       const body = content.kind === 'text' ? Buffer.from(content.text, 'utf8') : content.bytes;
       const contentType = content.kind === 'text' ? 'text/plain;charset=utf-8' : content.contentType;
       const extra = content.kind === 'text' && content.subject !== undefined ? [`Subject: ${content.subject}`] : [];
-      const r = await sipsakMessage(w.sipPort, { from: USERS.sip.user, to, body, contentType, extraHeaders: extra });
+      const req = { from: USERS.sip.user, to, body, contentType, extraHeaders: extra };
+      if (needsRawSip(body)) return { native: await rawSipRequest(w.sipPort, messageRequest(req)) };
+      const r = await sipsakMessage(w.sipPort, req);
       return { native: r.status };
     },
   };
-  void freeUdpPort;
   return { json, xmpp, sip };
 }
