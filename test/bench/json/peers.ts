@@ -4,8 +4,8 @@ import { forkPeer } from '../child-ipc';
 import type { Sender } from '../flow';
 import { stopChild } from '../proc';
 
-export async function startJsonSender(url: string, token: string, to: string, streams = 8): Promise<Sender & { stop(): Promise<void> }> {
-  const peer = await forkPeer('json-sender', join(__dirname, 'sender-child.js'), { url, token, to, streams });
+export async function startJsonSender(url: string, tokens: readonly string[], to: string, streamsPerToken = 12): Promise<Sender & { stop(): Promise<void> }> {
+  const peer = await forkPeer('json-sender', join(__dirname, 'sender-child.js'), { url, tokens, to, streamsPerToken });
   return {
     pid: peer.child.pid,
     send: async (step, rate, count, limitMs) => {

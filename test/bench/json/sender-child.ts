@@ -1,15 +1,17 @@
 /**
  * A JSON-protocol sender as its own process: WebSocket streams (/v1/stream) to the gateway, each
  * message a "message" frame answered by an "outcome" frame. The gateway bounds unanswered
- * requests per stream (32), so the sender spreads frames over several streams and queues locally
- * when all are full: the offered rate stays honest and nothing is refused for pacing.
+ * requests per stream (32) and streams per user (16), and an outcome toward XMPP comes only after
+ * the adapter's stanza-error window (400 ms), so the sender spreads frames over many streams of
+ * several sender accounts (8 x 12 = 96 streams, 3,072 in flight) and queues locally when all are
+ * full: the offered rate stays honest and nothing is refused for pacing.
  */
 import WebSocket from 'ws';
 import { servePeer } from '../child-ipc';
 import { pace } from '../pacer';
 import { benchBody, nowMicros } from '../xmpp/raw-stream';
 
-interface Config { url: string; token: string; to: string; streams: number }
+interface Config { url: string; tokens: string[]; to: string; streamsPerToken: number }
 interface SendArg { step: number; rate: number; count: number; limitMs: number }
 
 /** The gateway's per-stream bound on unanswered requests (adapters/json/adapter.ts). */
@@ -17,8 +19,9 @@ const PER_STREAM = 32;
 const OUTCOME_WAIT_MS = 15_000;
 
 servePeer<Config>(async (c) => {
-  const socks = await Promise.all(Array.from({ length: c.streams }, () => new Promise<WebSocket>((resolve, reject) => {
-    const ws = new WebSocket(`${c.url.replace(/^http/, 'ws')}/v1/stream`, { headers: { authorization: `Bearer ${c.token}` }, perMessageDeflate: false });
+  const tokens = c.tokens.flatMap((t) => Array.from({ length: c.streamsPerToken }, () => t));
+  const socks = await Promise.all(tokens.map((token) => new Promise<WebSocket>((resolve, reject) => {
+    const ws = new WebSocket(`${c.url.replace(/^http/, 'ws')}/v1/stream`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`stream refused: HTTP ${res.statusCode}`)));

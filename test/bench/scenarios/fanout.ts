@@ -5,13 +5,15 @@
  * Baseline: the same watchers process on a bare `ws` server that sends one frame to every
  * socket: the cost of the fan-out itself in Node, without the gateway.
  *
- * 30% of the watchers are SIP dialogs (SIPp, bench-subscribe-uac.xml); XMPP watchers are not
- * part of this scenario yet.
+ * 30% of the watchers are SIP dialogs (SIPp, bench-subscribe-uac.xml), 20% XMPP c2s sessions
+ * subscribing through Prosody to the gateway's component (xmpp/watchers-child.ts), the rest JSON.
  */
 import http from 'node:http';
+import { escapeForeign, formatJid, parseAddressKey } from '../../../canonical/address';
 import { join } from 'node:path';
 import { forkPeer, type Peer } from '../child-ipc';
 import { ADMIN_TOKEN, type GatewayChild, startGateway } from '../gateway';
+import { type BenchProsody, startBenchProsody } from '../peers/prosody';
 import { startBenchRedis } from '../peers/redis';
 import { freePort } from '../ports';
 import { cpuMicros, stopChild, waitUntil } from '../proc';
@@ -29,6 +31,8 @@ const PRESENTITY_TOKEN = 'bench-presentity-token-0123456789';
 const FANOUT_WAIT_MS = 30_000;
 /** Share of the watchers that are SIP dialogs; the rest are JSON streams. */
 const SIP_SHARE = 0.3;
+/** Share of the watchers that are XMPP sessions (c2s through Prosody to the gateway's component). */
+const XMPP_SHARE = 0.2;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
@@ -69,7 +73,9 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   const n = o.watchers;
   const figures: Figure[] = [];
   const nSip = Math.floor(n * SIP_SHARE);
-  const nJson = n - nSip;
+  const nXmpp = Math.floor(n * XMPP_SHARE);
+  const nJson = n - nSip - nXmpp;
+  let prosody: BenchProsody | undefined;
   let sipW: Awaited<ReturnType<typeof startSippWatchers>> | undefined;
   const watchers = Array.from({ length: n }, (_, i) => watcherAccount(i, BENCH.jsonDomain));
   let error: string | undefined;
@@ -79,8 +85,9 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   let baseMs: number | null = null;
   let baseReceived = 0;
   let baseWatcherCpu: number | null = null;
+  let lastBy = '';
   let watcherCpu: number | null = null;
-  let g: { received: number; jsonReceived: number; sipReceived: number; sipSubscribed: number; lastMs: number | null; firstMs: number | null; answeredMs: number; cpuPer: number | null; accRate: number; subRate: number } | undefined;
+  let g: { received: number; jsonReceived: number; sipReceived: number; sipSubscribed: number; xmppReceived: number; xmppSubscribed: number; lastMs: number | null; firstMs: number | null; answeredMs: number; cpuPer: number | null; accRate: number; subRate: number } | undefined;
   const redis = await startBenchRedis();
   try {
     // Baseline first: bare ws broadcast to the same number of sockets.
@@ -106,13 +113,20 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
     }
 
     const sipPort = await freePort(true);
+    if (nXmpp > 0) {
+      prosody = await startBenchProsody({
+        host: BENCH.xmppHost, components: { [BENCH.sipDomain]: BENCH.secret },
+        users: Object.fromEntries(Array.from({ length: nXmpp }, (_, i) => [`xw${i}`, BENCH.password])),
+      });
+    }
     gw = await startGateway({
       name: 'gateway(fanout)', jsonPort: await freePort(), ...(o.cpuProf ? { cpuProfDir: profDir } : {}),
       config: {
         gateway: { id: BENCH.gatewayId }, store: { kind: 'redis', url: redis.url },
-        domains: { [BENCH.jsonDomain]: 'json', [BENCH.sipDomain]: 'sip' }, log: { level: o.logLevel },
+        domains: { [BENCH.jsonDomain]: 'json', [BENCH.sipDomain]: 'sip', ...(prosody ? { [BENCH.xmppHost]: 'xmpp' } : {}) }, log: { level: o.logLevel },
         json: { accounts: [{ address: PRESENTITY, token: PRESENTITY_TOKEN }] },
         sip: { domain: BENCH.sipDomain, listen: { udp: `127.0.0.1:${sipPort}` } },
+        ...(prosody ? { xmpp: { components: [{ service: `xmpp://127.0.0.1:${prosody.componentPort}`, domain: BENCH.sipDomain, secret: BENCH.secret }] } } : {}),
       },
     });
     const tAcc = performance.now();
@@ -133,9 +147,25 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
       });
       sipSubscribed = inits();
     }
+    let xw: Peer | undefined;
+    let xmppSubscribed = 0;
+    if (prosody && nXmpp > 0) {
+      // The JSON presentity as XMPP users address it: the escaped foreign form at the component domain.
+      const presentityJid = formatJid(escapeForeign(parseAddressKey(PRESENTITY), BENCH.sipDomain));
+      xw = await forkPeer('xmpp-watchers', join(__dirname, '..', 'xmpp', 'watchers-child.js'), { port: prosody.c2sPort, host: BENCH.xmppHost, password: BENCH.password, count: nXmpp, presentityJid, concurrency: 50 }, 300_000);
+      peers.push(xw);
+      const x = xw;
+      const xinfo = async (): Promise<{ connected: number; subscribed: number; failures: string[] }> => x.request('info', null, 5000);
+      await waitUntil(`${nXmpp} XMPP watchers' subscriptions answered`, async () => (await xinfo()).subscribed >= nXmpp, 60_000, 200).catch(async (e: Error) => {
+        const xi = await xinfo();
+        error = [error, `${e.message}: ${xi.connected} connected, ${xi.subscribed} answered ${xi.failures.join(' | ')}`].filter(Boolean).join('; ');
+      });
+      xmppSubscribed = (await xinfo()).subscribed;
+    }
     const subSecs = (performance.now() - tSub) / 1000;
     const marker = `fan-gw-${Date.now()}`;
     await w.request('arm', marker, 5000);
+    if (xw) await xw.request('arm', marker, 5000);
     const cpu0 = cpuMicros(gw.child.pid);
     const wc0 = cpuMicros(w.child.pid);
     const sentAt = nowMicros();
@@ -143,6 +173,7 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
     const answeredMs = (nowMicros() - sentAt) / 1000;
     if (pub.status !== 200) throw new Error(`publish: HTTP ${pub.status} ${pub.text.slice(0, 300)}`);
     const r = await w.request<WaitResult>('wait', { timeoutMs: FANOUT_WAIT_MS }, FANOUT_WAIT_MS + 5000);
+    const xr = xw ? await xw.request<WaitResult>('wait', { timeoutMs: FANOUT_WAIT_MS }, FANOUT_WAIT_MS + 5000) : undefined;
     // SIP watchers: NOTIFY lines holding the marker, with SIPp's receive time.
     const sipTimes: number[] = [];
     if (sipW) {
@@ -152,12 +183,14 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
       for (const l of marked()) { const t = parseStamp(l.slice(marker.length + 1)); if (t !== undefined) sipTimes.push(t); }
     }
     const cpu1 = cpuMicros(gw.child.pid);
-    const lastMicros = Math.max(r.lastMicros ?? 0, ...sipTimes);
-    const firstMicros = Math.min(r.firstMicros ?? Infinity, ...sipTimes);
+    const lastMicros = Math.max(r.lastMicros ?? 0, xr?.lastMicros ?? 0, ...sipTimes);
+    const firstMicros = Math.min(r.firstMicros ?? Infinity, xr?.firstMicros ?? Infinity, ...sipTimes);
     watcherCpu = r.received ? round((cpuMicros(w.child.pid) - wc0) / r.received, 1) : null;
-    const received = r.received + sipTimes.length;
+    const received = r.received + sipTimes.length + (xr?.received ?? 0);
+    const ms = (t: number | null | undefined): string => (t ? `${round((t - sentAt) / 1000, 1)} ms` : '-');
+    lastBy = `last JSON ${ms(r.lastMicros)}, SIP ${ms(sipTimes.length ? Math.max(...sipTimes) : null)}, XMPP ${ms(xr?.lastMicros)}`;
     g = {
-      received, jsonReceived: r.received, sipReceived: sipTimes.length, sipSubscribed,
+      received, jsonReceived: r.received, sipReceived: sipTimes.length, sipSubscribed, xmppReceived: xr?.received ?? 0, xmppSubscribed,
       lastMs: lastMicros > 0 ? round((lastMicros - sentAt) / 1000, 1) : null,
       firstMs: Number.isFinite(firstMicros) ? round((firstMicros - sentAt) / 1000, 1) : null,
       answeredMs: round(answeredMs, 1), cpuPer: received ? round((cpu1 - cpu0) / received, 1) : null,
@@ -169,13 +202,15 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
     for (const p of peers) await stopChild(p.child);
     if (sipW) await sipW.stop();
     if (gw) profiles = await gw.stop().catch(() => []);
+    if (prosody) await prosody.stop();
     await redis.stop();
   }
   const all = g !== undefined && g.received === n;
   figures.push(figure('watchers: JSON over WebSocket', 'count', nJson));
   figures.push(figure('watchers: SIP (SIPp dialogs, UDP)', 'count', nSip, undefined, g ? `${g.sipSubscribed} subscribed, ${g.sipReceived} notified` : undefined));
+  figures.push(figure('watchers: XMPP (c2s sessions via Prosody)', 'count', nXmpp, undefined, g ? `${g.xmppSubscribed} subscribed, ${g.xmppReceived} notified` : undefined));
   figures.push(figure('notifications received', 'count', g?.received, baseReceived, g && g.received < n ? `${n - g.received} watchers got nothing within ${FANOUT_WAIT_MS / 1000} s` : undefined));
-  figures.push(figure(FIG.fanoutLast, 'ms', all ? g?.lastMs : null, baseMs, 'from the publish request to the last watcher; baseline: bare ws broadcast'));
+  figures.push(figure(FIG.fanoutLast, 'ms', all ? g?.lastMs : null, baseMs, `from the publish request to the last watcher (${lastBy}); baseline: bare ws broadcast`));
   figures.push(figure('first notification', 'ms', g?.firstMs));
   figures.push(figure('notifications per second', 'notif/s', g?.lastMs ? round(g.received / (g.lastMs / 1000), 0) : null, baseMs ? round(baseReceived / (baseMs / 1000), 0) : null));
   figures.push(figure('publish answered after', 'ms', g?.answeredMs));
@@ -184,7 +219,7 @@ export async function runFanout(o: BenchOptions, profDir: string): Promise<Scena
   figures.push(figure('account creation rate (admin API)', 'accounts/s', g?.accRate));
   figures.push(figure('connect + subscribe rate', 'watchers/s', g?.subRate));
   return {
-    name: 'fanout', title: `one publish to ${n} watchers: ${nJson} JSON (WebSocket), ${nSip} SIP (SUBSCRIBE dialogs); no XMPP watchers`,
+    name: 'fanout', title: `one publish to ${n} watchers: ${nJson} JSON (WebSocket), ${nSip} SIP (SUBSCRIBE dialogs), ${nXmpp} XMPP (c2s via Prosody)`,
     ok: error === undefined, ...(error ? { error } : {}), durationMs: Date.now() - t0, figures, ...(profiles.length ? { profiles } : {}),
   };
 }

@@ -26,7 +26,8 @@ export interface FlowSpec {
   readonly to: 'sip' | 'xmpp';
 }
 
-export const JSON_TOKEN = 'bench-json-sender-token-0123456789';
+/** JSON sender accounts (several: the gateway bounds streams per user). */
+export const JSON_SENDERS = Array.from({ length: 8 }, (_, i) => ({ address: `bench${i}@api.example.test`, token: `bench-json-sender-${i}-token-0123456789` }));
 const first = (e: unknown): string => (e as Error).message.split('\n').slice(0, 3).join(' | ');
 
 export async function runMessageFlow(spec: FlowSpec, o: BenchOptions, profDir: string): Promise<ScenarioResult> {
@@ -82,7 +83,7 @@ export async function runMessageFlow(spec: FlowSpec, o: BenchOptions, profDir: s
           store: { kind: 'redis', url: redis.url },
           domains,
           log: { level: o.logLevel },
-          json: { accounts: [{ address: `bench@${BENCH.jsonDomain}`, token: JSON_TOKEN }] },
+          json: { accounts: JSON_SENDERS },
           sip: {
             domain: BENCH.sipDomain,
             listen: { udp: `127.0.0.1:${sipPort}`, tcp: `127.0.0.1:${sipPort}` },
@@ -100,7 +101,7 @@ export async function runMessageFlow(spec: FlowSpec, o: BenchOptions, profDir: s
         stops.push(() => s.stop());
         sender = s;
       } else {
-        const s = await startJsonSender(gw.jsonUrl, JSON_TOKEN, recipient);
+        const s = await startJsonSender(gw.jsonUrl, JSON_SENDERS.map((a) => a.token), recipient);
         stops.push(() => s.stop());
         sender = s;
       }
