@@ -61,6 +61,7 @@ def main() -> int:
     c.auto_authorize = True
     c.auto_subscribe = False
     done = loop.create_future()
+    reader_tasks = set()
 
     def finish(code: int) -> None:
         if not done.done():
@@ -169,7 +170,10 @@ def main() -> int:
         c.send_presence()
         await c.get_roster(timeout=10)
         out({'event': 'ready', 'jid': str(c.boundjid)})
-        loop.create_task(read_stdin())
+        # Keep a reference: the event loop holds tasks weakly, and a pending task nobody
+        # references can be garbage-collected ("Task was destroyed but it is pending!"), after
+        # which stdin commands are silently ignored (asyncio docs, create_task).
+        reader_tasks.add(loop.create_task(read_stdin()))
 
     c.add_event_handler('session_start', on_session_start)
     # Every <message/> (slixmpp's 'message' event only fires for stanzas with a <body/>).
