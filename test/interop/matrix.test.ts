@@ -3,10 +3,13 @@
  * slixmpp) and JSON (HTTP / WebSocket), through ONE running gateway with Redis (support/world.ts).
  * Each test names the RFC 2779 requirement it proves.
  */
+import { writeFileSync } from 'node:fs';
 import { parseAddressKey } from '../../canonical/address';
 import { buildCpim } from '../../canonical/cpim';
 import { findHeader, parseMimeEntity } from '../../canonical/mime';
 import { decrypt, encrypt, signDetached, signOpaque, verify } from '../support/openssl';
+import { startSipp, waitForUdpListener } from '../support/sipp';
+import { publishers, watchers, type Publisher, type Watcher } from './support/presence';
 import { type Proto, sides, type Side } from './support/sides';
 import { startWorld, type World } from './support/world';
 
@@ -17,11 +20,16 @@ beforeAll(async () => {
   w = await startWorld();
   S = sides(w);
 }, 90_000);
-afterAll(async () => { await w?.stop(); }, 30_000);
+afterAll(async () => {
+  // SB_INTEROP_DUMP=FILE keeps the gateway's log lines (level from SB_TEST_LOG) for a post-mortem.
+  if (process.env.SB_INTEROP_DUMP && w) writeFileSync(process.env.SB_INTEROP_DUMP, w.g.logs.map((l) => JSON.stringify(l)).join('\n'));
+  await w?.stop();
+}, 30_000);
 
 const addressOf = (s: string) => parseAddressKey(s);
 const PROTOS: Proto[] = ['json', 'xmpp', 'sip'];
 const PAIRS: Array<[Proto, Proto]> = PROTOS.flatMap((a) => PROTOS.filter((b) => b !== a).map((b) => [a, b] as [Proto, Proto]));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let seq = 0;
 const marker = (what: string): string => `${what}-${++seq}-${Date.now().toString(36)}`;
 
@@ -193,5 +201,68 @@ describe('signed and encrypted content arrives verifiable (RFC 2779 5.4.6, 5.4.7
     expect(v.content?.equals(inner)).toBe(true);
     const v2 = await verify(tamper(Buffer.from(signedEntity), `line two ${m}`), { caFile: w.signer.certFile });
     expect(v2.ok).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Presence: a presentity on each side, watchers on the other two (RFC 2779 3.2.3: "the PRESENCE
+// SERVICE MUST deliver a NOTIFICATION to each SUBSCRIBER"; 4.4.2 OPEN and CLOSED; 5.1.7 "A MUST
+// be able to cancel her SUBSCRIPTION"; 3.2.1 fetch while OUT OF CONTACT).
+
+describe('presence across protocols (RFC 2779 3.2.1, 3.2.3, 4.4.2, 5.1.7)', () => {
+  let WATCH: Record<Proto, Watcher>;
+  let PUB: Record<Proto, Publisher>;
+  beforeAll(() => { WATCH = watchers(w); PUB = publishers(w); });
+  afterAll(async () => { for (const p of PROTOS) await PUB[p].stop(); });
+
+  it.each(PROTOS)('%s presentity publishes open then closed: watchers on the other two sides are notified with the basic status and note (RFC 2779 3.2.3, 4.4.2); after they unsubscribe nothing more arrives (RFC 2779 5.1.7)', async (p) => {
+    const P = PUB[p];
+    const Ws = PROTOS.filter((x) => x !== p).map((x) => WATCH[x]);
+    await P.start();
+    const m = marker('pres');
+    const note1 = `offen ✓ ${m}`;
+    const note2 = `sbfinal-${m}`; // watch-uac.xml unsubscribes after this one
+    const note3 = `after-${m}`;
+    // The SIP island's presence server refuses the gateway's upstream SUBSCRIBEs: dave's presence
+    // comes from his PUBLISH to the gateway only.
+    const upstream = p === 'sip' ? startSipp({ scenario: '../interop/subscribe-reject-uas.xml', localPort: w.islandPort, calls: 2, timeoutSec: 6 }) : undefined;
+    if (upstream) await waitForUdpListener(w.islandPort);
+    try {
+      for (const W of Ws) await W.subscribe(P.user, note2);
+      const pub = P.publishBoth(note1, note2, () => sleep(800));
+      for (const W of Ws) {
+        const seen = await W.seen(P.user, note2);
+        const iOpen = seen.findIndex((s) => s.basic === 'open' && s.note === note1);
+        const iClosed = seen.findIndex((s) => s.basic === 'closed' && s.note === note2);
+        if (iOpen < 0 || iClosed < iOpen) throw new Error(`${W.proto} watcher of ${P.user} saw ${JSON.stringify(seen)}`);
+      }
+      await pub;
+      for (const W of Ws) await W.unsubscribe(P.user);
+      await P.publish('open', note3, 2);
+      const after = await Promise.all(Ws.map((W) => W.countAfter(P.user, note3, 1500)));
+      expect(after).toEqual([0, 0]);
+    } finally {
+      await upstream?.done;
+    }
+  });
+
+  it.each(PROTOS)('%s presentity out of contact: the other two sides fetch its presence and get CLOSED (RFC 2779 3.2.1, 3.2.4)', async (p) => {
+    const P = PUB[p];
+    const fetchers = PROTOS.filter((x) => x !== p).map((x) => WATCH[x]);
+    await P.start();
+    const m = marker('gone');
+    if (p === 'sip') {
+      await P.publish('open', `short-lived ${m}`, 2);
+      await sleep(3500);
+    } else {
+      await P.publish('open', `leaving ${m}`);
+      await sleep(500);
+      await P.leave();
+      await sleep(1000);
+    }
+    for (const F of fetchers) {
+      const s = await F.fetch(P.user);
+      if (s.basic !== 'closed') throw new Error(`${F.proto} fetch of ${P.user}: ${JSON.stringify(s)}`);
+    }
   });
 });

@@ -27,7 +27,7 @@ export async function startGw(yaml: string, opts: { logLevel?: string } = {}): P
   const port = await freePort();
   const config = loadConfig({ text: yaml, env: { SWITCHBOARD_JSON__LISTEN: `127.0.0.1:${port}`, SWITCHBOARD_JSON__ADMINTOKEN: ADMIN } });
   const logs: Array<Record<string, any>> = [];
-  const echo = process.env.SB_TEST_LOG !== undefined;
+  const echo = process.env.SB_TEST_LOG !== undefined && process.env.SB_INTEROP_DUMP === undefined;
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
       for (const line of chunk.toString('utf8').split('\n')) {
