@@ -15,6 +15,7 @@ import type { XmppAdapterConfig } from './config';
 import { createClientEntity } from './client';
 import { createComponentEntity } from './component';
 import { type BackoffOptions, withTimeout, XmppLink } from './connection';
+import { Deadlines } from './deadlines';
 import { answerIq } from './disco';
 import { componentFor, messageFromCanonical } from './from-canonical';
 import { XmppPresence } from './presence';
@@ -65,6 +66,8 @@ export class XmppAdapter implements Adapter {
   private readonly links: LinkEntry[] = [];
   private readonly gatewayDomains: string[];
   private readonly pending = new Map<string, Pending>();
+  /** The error and receipt windows of sent messages, on one timer. */
+  private readonly windows = new Deadlines();
   private readonly sentIds = new Set<string>();
   private readonly presence: XmppPresence;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -144,6 +147,7 @@ export class XmppAdapter implements Adapter {
     await withTimeout(Promise.allSettled([...this.inflight]), 2000, 'in-flight stanzas').catch(() => undefined);
     for (const p of this.pending.values()) p.finish({ status: 'indeterminate', reason: 'the XMPP adapter stopped before an answer came' });
     this.pending.clear();
+    this.windows.clear();
     await Promise.all(this.links.map((l) => l.link.stop()));
   }
 
@@ -187,21 +191,20 @@ export class XmppAdapter implements Adapter {
     const el = buildMessage(out);
     const bareTo = out.to.split('/')[0]!.toLowerCase();
     return new Promise<Outcome>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (o: Outcome): void => {
-        if (!this.pending.has(id)) return;
-        this.pending.delete(id);
-        clearTimeout(timer);
-        resolve(o);
-      };
-      this.pending.set(id, { bareTo, finish });
       // RFC 3860 3.4.1: without a receipt the far side gives "no authoritative indication": the
       // outcome is indeterminate unless a stanza error arrives within the window.
       const wait = wantReceipt ? this.receiptWaitMs : this.errorWindowMs;
-      timer = setTimeout(() => finish({
+      const window = this.windows.after(wait, () => finish({
         status: 'indeterminate',
         reason: wantReceipt ? `no XEP-0184 receipt within ${wait} ms` : 'sent; XMPP reports no delivery without a receipt (RFC 3860 3.4.1)',
-      }), wait);
+      }));
+      const finish = (o: Outcome): void => {
+        if (this.pending.get(id)?.finish !== finish) return;
+        this.pending.delete(id);
+        window.cancel();
+        resolve(o);
+      };
+      this.pending.set(id, { bareTo, finish });
       if (entry.kind === 'client') this.rememberSent(id);
       entry.link.send(el).catch((err: unknown) => finish(failed('service-unavailable', err instanceof Error ? err.message : String(err))));
     });
