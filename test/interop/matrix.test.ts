@@ -57,9 +57,10 @@ describe('text with a subject, and the reply (RFC 2779 4.1.3, 5.4.4)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Delivery status back to the sender, in the sender's own protocol (RFC 2779 4.1.3 notification
-// of delivery or failure; 5.4.7 "the sender MUST be notified of delivery failure"). Expected values
-// follow canonical/errors.ts (ERROR_TABLE, RFC 7247 section 7).
+// Delivery status back to the sender, in the sender's own protocol (RFC 2779 5.4.1: "A MUST
+// receive confirmation of non-delivery"; 5.4.8 "B must be able to read M"; 5.4.10 "B MUST be able
+// to prevent A from sending him messages"). Expected values follow canonical/errors.ts
+// (ERROR_TABLE, RFC 7247 section 7).
 
 type Case = 'delivered' | 'unknown-user' | 'sender-blocked' | 'recipient-offline';
 
@@ -101,14 +102,14 @@ const STATUS: Record<Proto, Partial<Record<Proto, Record<Case, unknown>>>> = {
 const CASES: Case[] = ['delivered', 'unknown-user', 'sender-blocked', 'recipient-offline'];
 const STATUS_ROWS: Array<[Proto, Proto, Case]> = PAIRS.flatMap(([a, b]) => CASES.map((c) => [a, b, c] as [Proto, Proto, Case]));
 const REQ: Record<Case, string> = {
-  delivered: 'RFC 2779 4.1.3 delivery notification',
-  'unknown-user': 'RFC 2779 5.4.7 failure notification: unknown user',
-  'sender-blocked': 'RFC 2779 5.4.10 inbox access rules: blocked sender',
-  'recipient-offline': 'RFC 2779 5.4.7 failure notification: recipient offline',
+  delivered: 'RFC 2779 5.4.8: B reads M, and A learns it was delivered',
+  'unknown-user': 'RFC 2779 5.4.1: confirmation of non-delivery (unknown user)',
+  'sender-blocked': 'RFC 2779 5.4.10: B prevents A from sending him messages',
+  'recipient-offline': 'RFC 2779 5.4.1: confirmation of non-delivery (recipient offline)',
 };
 
-describe('delivery status in the sender\'s own protocol (RFC 2779 4.1.3, 5.4.7, 5.4.10)', () => {
-  it.each(STATUS_ROWS)('%s -> %s, %s: the mapped status comes back to the sender', async (a, b, c) => {
+describe('delivery status in the sender\'s own protocol (RFC 2779 5.4.1, 5.4.8, 5.4.10)', () => {
+  it.each(STATUS_ROWS.map(([a, b, c]) => [a, b, c, REQ[c]] as const))('%s -> %s, %s: the mapped status comes back to the sender (%s)', async (a, b, c) => {
     const A = S[a];
     const B = S[b];
     const m = marker(c);
@@ -133,9 +134,10 @@ describe('delivery status in the sender\'s own protocol (RFC 2779 4.1.3, 5.4.7, 
 });
 
 // ---------------------------------------------------------------------------------------------
-// Secured content end to end (RFC 2779 5.4.6: "it MUST be possible for the sender to sign the
-// message"... the recipient must be able to verify it; 5.4.7 / 2.5.x: encrypted so only the
-// recipient can read it). The gateway relays the bytes; openssl at the far end decides.
+// Secured content end to end. RFC 2779 5.4.9: "The protocol MUST allow A to sign the message,
+// using existing standards for digital signatures"; 5.4.7: "B means to verify that no tampering
+// has occurred"; 5.4.6: "no other PRINCIPAL C can see the content of M" (encryption). The gateway
+// relays the bytes; openssl at the far end decides.
 
 type Secured = 'signed-cpim' | 'opaque-signed' | 'encrypted';
 const SECURED: Secured[] = ['signed-cpim', 'opaque-signed', 'encrypted'];
@@ -156,8 +158,14 @@ function tamper(bytes: Buffer, needle: string): Buffer {
   return copy;
 }
 
-describe('signed and encrypted content arrives verifiable (RFC 2779 5.4.6, 5.4.7)', () => {
-  it.each(SECURED_ROWS)('%s -> %s, %s: the bytes that arrive verify (or decrypt) with openssl; one byte changed fails', async (a, b, kind) => {
+const SECURED_REQ: Record<Secured, string> = {
+  'signed-cpim': 'RFC 2779 5.4.9, 5.4.7: a multipart/signed CPIM verifies at B; a tampered copy does not',
+  'opaque-signed': 'RFC 2779 5.4.9, 5.4.7: an opaque pkcs7-mime signature verifies at B; a tampered copy does not',
+  encrypted: 'RFC 2779 5.4.6: only B can read M (pkcs7-mime enveloped-data decrypts at B)',
+};
+
+describe('signed and encrypted content arrives verifiable (RFC 2779 5.4.6, 5.4.7, 5.4.9)', () => {
+  it.each(SECURED_ROWS.map(([a, b, k]) => [a, b, k, SECURED_REQ[k]] as const))('%s -> %s, %s: the exact bytes arrive (%s)', async (a, b, kind) => {
     const A = S[a];
     const B = S[b];
     const m = marker(kind);
