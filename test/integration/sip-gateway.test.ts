@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { findHeader, parseMimeEntity } from '../../canonical/mime';
 import { makeCert, makeTempDir, removeTempDir, signDetached, verify, type CertFiles } from '../support/openssl';
 import { runSipp, runSipsak, startSipp, waitForUdpListener } from '../support/sipp';
+import { receivedSipMessage as receivedMessage } from '../support/sip-log';
 import { freeUdpPort } from '../support/ports';
 import { addAccount, api, b64, freePort, openStream, type Running, startGateway, type Stream } from './json-client';
 
@@ -180,13 +181,3 @@ describe('presence', () => {
   });
 });
 
-
-function receivedMessage(log: string): { head: string; body: Buffer } {
-  const block = log.split(/^-{20,} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\r?\n/m).find((b) => /^\S+ message received/.test(b) && /\n\s*MESSAGE sip:/.test(b));
-  if (!block) throw new Error(`no MESSAGE received in SIPp log:\n${log.slice(0, 1500)}`);
-  const text = block.slice(block.search(/^MESSAGE sip:/m));
-  const end = text.indexOf('\r\n\r\n');
-  const head = text.slice(0, end + 2);
-  const len = Number(/\r\nContent-Length: *(\d+)/i.exec(head)?.[1] ?? '0');
-  return { head, body: Buffer.from(text.slice(end + 4), 'latin1').subarray(0, len) };
-}

@@ -6,7 +6,7 @@
  * presence both ways (subscribe, probe, unsubscribe), disco#info, restart and reconnect, and a
  * wrong component secret.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { makeCert, makeTempDir, removeTempDir, signDetached, verify, verifySmime
 import { startProcess, type ManagedProcess } from '../support/process';
 import { isPortOpen } from '../support/ports';
 import { type ProsodyHandle, startProsody, PROSODY } from '../support/prosody';
+import { startXmppPeer, type XmppPeer } from '../support/xmpp-peer';
 import { loadConfig } from '../../gateway/config';
 import { createLogger } from '../../gateway/logging';
 import { createGateway, type Gateway } from '../../gateway/service';
@@ -23,7 +24,6 @@ import { addAccount, api, freePort, openStream, type Running, sleep, startGatewa
 
 const GW_ID = 'gw-xmpp-test.example';
 const SECRET = 'component-secret';
-const CLIENT = path.join(__dirname, '..', 'xmpp-client.py');
 
 let prosody: ProsodyHandle;
 let g: Running;
@@ -33,58 +33,12 @@ let cert: CertFiles;
 const streams: Stream[] = [];
 const clients: XmppClient[] = [];
 
-interface XmppClient {
-  events: any[];
-  next(pred: (e: any) => boolean, timeoutMs?: number): Promise<any>;
-  collect(pred: (e: any) => boolean, ms: number): Promise<any[]>;
-  send(cmd: Record<string, unknown>): void;
-  close(): Promise<void>;
-}
+type XmppClient = XmppPeer;
 
 /** Starts test/xmpp-client.py (slixmpp) logged in as user@example.test; bounded lifetime. */
 async function xmppClient(user: string): Promise<XmppClient> {
-  const proc: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [CLIENT, '127.0.0.1', String(prosody.c2sPort), `${user}@example.test/t`, 'pw', '90']);
-  const events: any[] = [];
-  const taken = new Set<any>();
-  const waiters: Array<() => void> = [];
-  let buf = '';
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
-  proc.stdout.on('data', (d: Buffer) => {
-    buf += d.toString('utf8');
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.trim()) events.push(JSON.parse(line));
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  const c: XmppClient = {
-    events,
-    next(pred, timeoutMs = 8000) {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${user}: no matching event within ${timeoutMs} ms; got ${JSON.stringify(events).slice(-1500)} ${stderr}`)), timeoutMs);
-        const look = (): void => {
-          const e = events.find((x) => !taken.has(x) && pred(x));
-          if (e !== undefined) { taken.add(e); clearTimeout(t); resolve(e); } else waiters.push(look);
-        };
-        look();
-      });
-    },
-    async collect(pred, ms) { await sleep(ms); return events.filter((x) => !taken.has(x) && pred(x)); },
-    send(cmd) { proc.stdin.write(`${JSON.stringify(cmd)}\n`); },
-    close() {
-      return new Promise((resolve) => {
-        if (proc.exitCode !== null) { resolve(); return; }
-        proc.once('exit', () => resolve());
-        try { proc.stdin.write('{"cmd":"quit"}\n'); } catch { /* closed */ }
-        setTimeout(() => { proc.kill('SIGKILL'); resolve(); }, 4000).unref();
-      });
-    },
-  };
+  const c = await startXmppPeer(prosody.c2sPort, `${user}@example.test/t`, 'pw', 90);
   clients.push(c);
-  await c.next((e) => e.event === 'ready', 15_000);
   return c;
 }
 

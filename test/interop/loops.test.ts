@@ -14,7 +14,7 @@
 import { addAccount } from './support/accounts';
 import { startGw, type RunningGateway } from './support/gateway';
 import { sipsakMessage } from './support/sip-peer';
-import { startXmppPeer, type XmppPeer } from './support/xmpp-peer';
+import { startXmppPeer, type XmppPeer } from '../support/xmpp-peer';
 import { api, openStream, type Stream } from '../integration/json-client';
 import { freePort, freeUdpPort } from '../support/ports';
 import { type ProsodyHandle, startProsody } from '../support/prosody';

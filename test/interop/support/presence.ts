@@ -10,7 +10,7 @@ import { freeUdpPort } from '../../support/ports';
 import { ADMIN } from './gateway';
 import type { Proto } from './sides';
 import { COMPONENT, USERS, type World } from './world';
-import { startXmppPeer, type XmppPeer } from './xmpp-peer';
+import { startXmppPeer, type XmppPeer } from '../../support/xmpp-peer';
 
 export interface Seen { readonly basic?: string; readonly note?: string }
 

@@ -11,8 +11,8 @@ import { b64, api } from '../../integration/json-client';
 import { startSipp, waitForUdpListener } from '../../support/sipp';
 import { messageRequest, sipsakMessage } from './sip-peer';
 import { needsRawSip, rawSipRequest, rawSipUas } from './sip-raw';
-import type { LoggedRequest } from './sip-log';
-import { receivedSipMessage, headerOf, uriUser } from './sip-log';
+import type { LoggedRequest } from '../../support/sip-log';
+import { receivedSipMessage, headerOf, uriUser } from '../../support/sip-log';
 import { COMPONENT, USERS, type World } from './world';
 
 export type Proto = 'json' | 'xmpp' | 'sip';

@@ -6,7 +6,7 @@
  * Bounded: one request, one final response, a time limit.
  */
 import { createSocket } from 'node:dgram';
-import type { LoggedRequest } from './sip-log';
+import type { LoggedRequest } from '../../support/sip-log';
 
 /** True when sipsak/SIPp cannot carry these bytes. */
 export const needsRawSip = (body: Uint8Array): boolean => body.includes(0);

@@ -12,7 +12,7 @@ import { type RedisHandle, startRedis } from '../../support/redis';
 import { openStream, type Stream } from '../../integration/json-client';
 import { addAccount } from './accounts';
 import { startGw, type RunningGateway } from './gateway';
-import { startXmppPeer, type XmppPeer } from './xmpp-peer';
+import { startXmppPeer, type XmppPeer } from '../../support/xmpp-peer';
 
 export const GW_ID = 'gw-interop.test';
 /** The gateway's XMPP-facing domain (a Prosody component). */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const XMPP_CLIENT = path.join(__dirname, '..', '..', 'xmpp-client.py');
+export const XMPP_CLIENT = path.join(__dirname, '..', 'xmpp-client.py');
 export const PYTHON = '/usr/bin/python3';
 
 /** One event printed by xmpp-client.py (see its docstring for the members). */
