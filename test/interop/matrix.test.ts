@@ -11,7 +11,7 @@ import { decrypt, encrypt, signDetached, signOpaque, verify } from '../support/o
 import { startSipp, waitForUdpListener } from '../support/sipp';
 import { publishers, watchers, type Publisher, type Watcher } from './support/presence';
 import { type Proto, sides, type Side } from './support/sides';
-import { startWorld, type World } from './support/world';
+import { GW_ID, startWorld, type World } from './support/world';
 
 let w: World;
 let S: Record<Proto, Side>;
@@ -46,6 +46,8 @@ describe('text with a subject, and the reply (RFC 2779 4.1.3, 5.4.4)', () => {
     expect(got.text).toBe(text);
     expect(got.subject).toBe(subject);
     expect(got.from).toBe(B.addr(A.user));
+    // The received-trace travels outside the content in each protocol's own place.
+    expect(got.trace).toBe(GW_ID);
     // The reply, written to the address the recipient saw.
     const r = marker('reply');
     const waitA = await A.expect(r);
