@@ -103,10 +103,23 @@ export function presenceView(c: Content): PresenceViewJson | undefined {
   return { entity: doc.entity, ...(basic ? { basic } : {}), ...(note !== undefined ? { note } : {}), tuples, notes };
 }
 
+/**
+ * The base64 and the view of documents already converted, by their bytes: a fan-out hands the
+ * same document to every watcher, and converting it once per watcher was a large part of the
+ * cost of a notification. Content bytes are never changed in place, so both stay valid; entries
+ * go with the bytes. The view object is shared: readers only serialize it.
+ */
+const converted = new WeakMap<Uint8Array, { readonly pidf: string; readonly view: PresenceViewJson | null }>();
+
 /** Presence as a response member: the view, plus the exact document. */
 export function presenceJson(c: Content | undefined): Record<string, unknown> | null {
   if (!c) return null;
-  return { contentType: c.type, pidf: b64(c.bytes), view: presenceView(c) ?? null };
+  let done = converted.get(c.bytes);
+  if (!done) {
+    done = { pidf: b64(c.bytes), view: presenceView(c) ?? null };
+    converted.set(c.bytes, done);
+  }
+  return { contentType: c.type, pidf: done.pidf, view: done.view };
 }
 
 /**

@@ -193,12 +193,25 @@ function statusOf(notes: PidfDocument['notes'], doc: PidfDocument): { status: La
   return { status: n.lang !== undefined ? { text: n.text, lang: n.lang } : { text: n.text } };
 }
 
+/**
+ * Documents already parsed, by their bytes: a fan-out hands the same document to every watcher,
+ * and parsing it once per watcher was a large part of the cost of a notification. Content bytes
+ * are never changed in place (canonical/operations.ts), so the parsed view stays valid; entries
+ * go with the bytes.
+ */
+const parsedPidf = new WeakMap<Uint8Array, PidfDocument | null>();
+
 /** Parses a presence document for mapping; undefined when it is not PIDF we can read. */
 export function readPidf(c: Content | undefined): PidfDocument | undefined {
   if (!c) return undefined;
+  const known = parsedPidf.get(c.bytes);
+  if (known !== undefined) return known ?? undefined;
+  let doc: PidfDocument | null;
   try {
-    return parsePidf(c.bytes, { requireXmlDeclaration: false });
+    doc = parsePidf(c.bytes, { requireXmlDeclaration: false });
   } catch {
-    return undefined;
+    doc = null;
   }
+  parsedPidf.set(c.bytes, doc);
+  return doc ?? undefined;
 }

@@ -6,34 +6,56 @@ import { check } from './redis-util';
 
 const MAX_STATE_KEYS = 10_000;
 
+/*
+ * Each write touches the entry and the index together. As scripts (one command each) rather than
+ * MULTI they are atomic all the same and join ioredis's auto-pipeline: a presence fan-out writes
+ * SIP dialog state once per NOTIFY, and a MULTI per write was a socket write per notification.
+ * KEYS[1] the entry, KEYS[2] the namespace index; ARGV[1] the index member.
+ */
+const SCRIPTS = {
+  /** ARGV[2] value, ARGV[3] TTL seconds (0: none). */
+  sbStateSet: `if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1`,
+  /** ARGV[2] value, ARGV[3] TTL seconds; 1 when set. */
+  sbStateSetNx: `local ok = redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3], 'NX')
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+if ok then return 1 end
+return 0`,
+  sbStateDel: `local n = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return n`,
+} as const;
+
+type ScriptCommands = { [K in keyof typeof SCRIPTS]: (...args: Array<string | number>) => Promise<number> };
+
+/** Defines the scripts on a connection (ioredis sends EVALSHA, and EVAL once on NOSCRIPT). */
+export function defineStateScripts(r: Redis): void {
+  for (const [name, lua] of Object.entries(SCRIPTS)) r.defineCommand(name, { numberOfKeys: 2, lua });
+}
+
 export class RedisState implements AdapterState {
-  constructor(private readonly r: Redis, private readonly ns: string) {}
+  private readonly s: ScriptCommands;
+
+  /** `r` must have had defineStateScripts applied. */
+  constructor(private readonly r: Redis, private readonly ns: string) {
+    this.s = r as unknown as ScriptCommands;
+  }
 
   async get(key: string): Promise<string | undefined> {
     return (await this.r.get(keys.state(this.ns, key))) ?? undefined;
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    const m = this.r.multi();
-    if (ttlSeconds && ttlSeconds > 0) m.set(keys.state(this.ns, key), value, 'EX', Math.ceil(ttlSeconds));
-    else m.set(keys.state(this.ns, key), value);
-    m.zadd(keys.stateIndex(this.ns), 0, key);
-    check(await m.exec(), 'state set');
+    await this.s.sbStateSet(keys.state(this.ns, key), keys.stateIndex(this.ns), key, value, ttlSeconds && ttlSeconds > 0 ? Math.ceil(ttlSeconds) : 0);
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const m = this.r.multi();
-    m.set(keys.state(this.ns, key), value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
-    m.zadd(keys.stateIndex(this.ns), 0, key);
-    const [ok] = check(await m.exec(), 'state setIfAbsent');
-    return ok === 'OK';
+    return (await this.s.sbStateSetNx(keys.state(this.ns, key), keys.stateIndex(this.ns), key, value, Math.max(1, Math.ceil(ttlSeconds)))) === 1;
   }
 
   async del(key: string): Promise<void> {
-    const m = this.r.multi();
-    m.del(keys.state(this.ns, key));
-    m.zrem(keys.stateIndex(this.ns), key);
-    check(await m.exec(), 'state del');
+    await this.s.sbStateDel(keys.state(this.ns, key), keys.stateIndex(this.ns), key);
   }
 
   async keys(prefix: string): Promise<string[]> {

@@ -18,7 +18,7 @@ import {
   encodeAccount, encodeDocument, encodePublication, encodeRules, encodeSubscription, splitSubscriptionId,
 } from './records';
 import { RedisBus } from './redis-bus';
-import { RedisState } from './redis-state';
+import { defineStateScripts, RedisState } from './redis-state';
 import { check, closeConnection, guarded } from './redis-util';
 import { type Admission, EXPIRY_GRACE_MS, MAX_LIST, type MessageClaim, type Store, type StoreOptions } from './store';
 
@@ -75,6 +75,7 @@ export class RedisStore implements Store {
     this.grace = opts.expiryGraceMs ?? EXPIRY_GRACE_MS;
     this.bus = new RedisBus(r);
     r.defineCommand('sbAdmit', { numberOfKeys: 2, lua: ADMIT_SCRIPT });
+    defineStateScripts(r);
   }
 
   async ping(): Promise<void> {
