@@ -151,12 +151,12 @@ function splitEntity(entity: Uint8Array): { contentType: string; body: Buffer } 
   return { contentType: findHeader(e.headers, 'content-type')!.value.replace(/\r\n[ \t]+/g, ' '), body: Buffer.from(e.body) };
 }
 
-/** The same bytes with one byte of `needle` changed (the first occurrence): a copy altered in transit. */
-function tamper(bytes: Buffer, needle: string): Buffer {
-  const i = bytes.indexOf(Buffer.from(needle, 'latin1'));
-  if (i < 0) throw new Error(`tamper: ${needle} not found`);
+/** One byte changed: the first "line two" becomes "line twO" (a copy altered in transit). */
+function tamper(bytes: Buffer): Buffer {
+  const i = bytes.indexOf(Buffer.from('line two'));
+  if (i < 0) throw new Error('tamper: "line two" not found');
   const copy = Buffer.from(bytes);
-  copy[i] = copy[i]! ^ 0x01;
+  copy[i + 7] = 0x4f;
   return copy;
 }
 
@@ -209,8 +209,21 @@ describe('signed and encrypted content arrives verifiable (RFC 2779 5.4.6, 5.4.7
     const v = await verify(signedEntity, { caFile: w.signer.certFile });
     expect(v.stderr).toBe(v.ok ? v.stderr : 'verified');
     expect(v.content?.equals(inner)).toBe(true);
-    const v2 = await verify(tamper(Buffer.from(signedEntity), `line two ${m}`), { caFile: w.signer.certFile });
+    const v2 = await verify(tamper(Buffer.from(signedEntity)), { caFile: w.signer.certFile });
     expect(v2.ok).toBe(false);
+    // A copy changed on the way (one byte of the signed text, before the gateway): it is relayed
+    // as it is, and the far end's verification refuses it.
+    const m2 = `line twO ${m}`;
+    const bent = tamper(bytes);
+    expect(bent.includes(Buffer.from(m2))).toBe(true);
+    const wait2 = await B.expect(m2, undefined, bent.includes(0));
+    await A.send(A.addr(B.user), { kind: 'bytes', contentType, bytes: bent });
+    const got2 = await wait2();
+    expect(got2.bytes.equals(bent)).toBe(true);
+    const entity2 = kind === 'signed-cpim'
+      ? got2.bytes.subarray(got2.bytes.indexOf('\r\n\r\n') + 4)
+      : Buffer.concat([Buffer.from(`Content-Type: ${got2.contentType}\r\n\r\n`), got2.bytes]);
+    expect((await verify(entity2, { caFile: w.signer.certFile })).ok).toBe(false);
   });
 });
 
