@@ -99,34 +99,78 @@ interface ClientEntry {
   timerF: NodeJS.Timeout;
 }
 
+/**
+ * Requests in flight to one UDP peer at most; more wait their turn (Timer F runs meanwhile). A
+ * presence fan-out sends thousands of NOTIFYs to a few peers at once: unpaced, they overran the
+ * peer's receive buffer and every datagram lost there came back only with Timer E, 0.5 to 4 s
+ * later. RFC 8085 3.1: a UDP sender "SHOULD control its rate of transmission" toward a receiver.
+ */
+export const MAX_INFLIGHT_PER_PEER = 32;
+
+/** One UDP peer's requests: how many are out, and the ones waiting to go (FIFO). */
+interface PeerWindow { inflight: number; readonly waiting: Array<() => void> }
+
 export class ClientTransactions {
   private readonly table = new Map<string, ClientEntry>();
-  constructor(private readonly send: (remote: Remote, bytes: Buffer) => Promise<void>, private readonly timeoutMs = 64 * TIMERS.T1) {}
+  private readonly peers = new Map<string, PeerWindow>();
+  constructor(
+    private readonly send: (remote: Remote, bytes: Buffer) => Promise<void>,
+    private readonly timeoutMs = 64 * TIMERS.T1,
+    private readonly maxPerPeer = MAX_INFLIGHT_PER_PEER,
+  ) {}
 
   /** Sends a request and resolves with its final response, a timeout, or a transport error. */
   request(bytes: Buffer, branch: string, method: string, remote: Remote): Promise<ClientResult> {
     return new Promise<ClientResult>((resolve) => {
       if (this.table.size >= MAX_CLIENT) { resolve({ kind: 'transport-error', message: 'too many client transactions' }); return; }
       const key = `${branch}|${method}`;
+      const peerKey = remote.transport === 'UDP' ? `${remote.address}:${remote.port}` : undefined;
+      let state: 'waiting' | 'sent' | 'done' = 'waiting';
+      const start = (): void => {
+        if (state !== 'waiting') return;
+        state = 'sent';
+        this.send(remote, bytes).catch(fail);
+        if (remote.transport === 'UDP') {
+          let interval: number = TIMERS.T1;
+          const retransmit = (): void => {
+            this.send(remote, bytes).catch(fail);
+            interval = Math.min(interval * 2, TIMERS.T2);
+            entry.timerE = setTimeout(retransmit, interval);
+          };
+          entry.timerE = setTimeout(retransmit, interval);
+        }
+      };
       const done = (r: ClientResult): void => {
+        if (state === 'done') return;
+        const wasSent = state === 'sent';
+        state = 'done';
         const e = this.table.get(key);
-        if (e) { clearTimeout(e.timerF); if (e.timerE) clearTimeout(e.timerE); this.table.delete(key); }
+        if (e === entry) { clearTimeout(e.timerF); if (e.timerE) clearTimeout(e.timerE); this.table.delete(key); }
+        if (peerKey !== undefined) this.leave(peerKey, wasSent ? undefined : start);
         resolve(r);
       };
+      const fail = (e: unknown): void => done({ kind: 'transport-error', message: e instanceof Error ? e.message : String(e) });
       const entry: ClientEntry = { method, resolve: done, timerF: setTimeout(() => done({ kind: 'timeout' }), this.timeoutMs) };
       this.table.set(key, entry);
-      const fail = (e: unknown): void => done({ kind: 'transport-error', message: e instanceof Error ? e.message : String(e) });
-      this.send(remote, bytes).catch(fail);
-      if (remote.transport === 'UDP') {
-        let interval: number = TIMERS.T1;
-        const retransmit = (): void => {
-          this.send(remote, bytes).catch(fail);
-          interval = Math.min(interval * 2, TIMERS.T2);
-          entry.timerE = setTimeout(retransmit, interval);
-        };
-        entry.timerE = setTimeout(retransmit, interval);
-      }
+      if (peerKey === undefined) { start(); return; }
+      let w = this.peers.get(peerKey);
+      if (!w) { w = { inflight: 0, waiting: [] }; this.peers.set(peerKey, w); }
+      if (w.inflight < this.maxPerPeer) { w.inflight++; start(); } else w.waiting.push(start);
     });
+  }
+
+  /** A request of this peer ended: a sent one frees its place for the next waiting one. */
+  private leave(peerKey: string, unsent: (() => void) | undefined): void {
+    const w = this.peers.get(peerKey);
+    if (!w) return;
+    if (unsent) {
+      const i = w.waiting.indexOf(unsent);
+      if (i >= 0) w.waiting.splice(i, 1);
+    } else {
+      const next = w.waiting.shift();
+      if (next) next(); else w.inflight--;
+    }
+    if (w.inflight === 0 && w.waiting.length === 0) this.peers.delete(peerKey);
   }
 
   /** Matches a response (RFC 3261 17.1.3: top Via branch and CSeq method); false when none. */
@@ -149,7 +193,10 @@ export class ClientTransactions {
   }
 
   clear(): void {
-    for (const e of this.table.values()) { clearTimeout(e.timerF); if (e.timerE) clearTimeout(e.timerE); e.resolve({ kind: 'transport-error', message: 'adapter stopped' }); }
+    const all = [...this.table.values()];
+    // Windows first: ending a sent request must not send a waiting one during the stop.
+    this.peers.clear();
+    for (const e of all) { clearTimeout(e.timerF); if (e.timerE) clearTimeout(e.timerE); e.resolve({ kind: 'transport-error', message: 'adapter stopped' }); }
     this.table.clear();
   }
 }

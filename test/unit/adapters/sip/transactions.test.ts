@@ -2,9 +2,9 @@
  * The server transaction table (RFC 3261 17.2.2, 17.2.3): retransmissions absorbed or answered
  * again, entries expiring after Timer J (64*T1) in order, and the size bound.
  */
-import { ServerTransactions, TIMERS } from '../../../../adapters/sip/transactions';
+import { ClientTransactions, ServerTransactions, TIMERS } from '../../../../adapters/sip/transactions';
 import type { Remote } from '../../../../adapters/sip/transport';
-import { parseSip, type CheckedRequest } from '../../../../adapters/sip/wire-validate';
+import { parseSip, type CheckedRequest, type CheckedResponse } from '../../../../adapters/sip/wire-validate';
 
 const remote: Remote = { transport: 'UDP', address: '127.0.0.1', port: 5070 };
 
@@ -80,5 +80,60 @@ describe('ServerTransactions', () => {
     expect(tx.size).toBe(20_000);
     // A scan of the 20,000-entry table per request took seconds for this many requests.
     expect(ms).toBeLessThan(1_500);
+  });
+});
+
+describe('ClientTransactions: a window of requests per UDP peer', () => {
+  const peer: Remote = { transport: 'UDP', address: '127.0.0.1', port: 5090 };
+  const other: Remote = { transport: 'UDP', address: '127.0.0.1', port: 5091 };
+
+  function response(branch: string): CheckedResponse {
+    const text = ['SIP/2.0 200 OK', `Via: SIP/2.0/UDP 127.0.0.1:5060;branch=${branch}`, 'From: <sip:a@x.test>;tag=1', 'To: <sip:b@x.test>;tag=2', 'Call-ID: c1', 'CSeq: 1 NOTIFY', 'Content-Length: 0', '', ''].join('\r\n');
+    const p = parseSip(Buffer.from(text, 'latin1'), true);
+    if (!p.ok || p.message.kind !== 'response') throw new Error('fixture did not parse');
+    return p.message;
+  }
+
+  test('beyond the window requests wait; each answer lets the next one go, in order; other peers are not held up', async () => {
+    const sent: string[] = [];
+    const tx = new ClientTransactions(async (r, b) => { sent.push(`${r.port} ${b.toString()}`); }, 5_000, 2);
+    const results = ['z9hG4bKa', 'z9hG4bKb', 'z9hG4bKc', 'z9hG4bKd'].map((b) => tx.request(Buffer.from(b), b, 'NOTIFY', peer));
+    const o = tx.request(Buffer.from('z9hG4bKo'), 'z9hG4bKo', 'NOTIFY', other);
+    expect(sent).toEqual(['5090 z9hG4bKa', '5090 z9hG4bKb', '5091 z9hG4bKo']);
+    expect(tx.receive(response('z9hG4bKa'))).toBe(true);
+    expect(sent.at(-1)).toBe('5090 z9hG4bKc');
+    expect(tx.receive(response('z9hG4bKc'))).toBe(true);
+    expect(sent.at(-1)).toBe('5090 z9hG4bKd');
+    for (const b of ['z9hG4bKb', 'z9hG4bKd', 'z9hG4bKo']) tx.receive(response(b));
+    expect((await Promise.all([...results, o])).map((r) => r.kind)).toEqual(['response', 'response', 'response', 'response', 'response']);
+    tx.clear();
+  });
+
+  test('Timer F runs while a request waits; a holder that times out passes its place on; the window empties', async () => {
+    jest.useFakeTimers();
+    const sent: string[] = [];
+    const tx = new ClientTransactions(async (_r, b) => { sent.push(b.toString()); }, 1_000, 1);
+    const first = tx.request(Buffer.from('z9hG4bK1'), 'z9hG4bK1', 'NOTIFY', peer);
+    jest.advanceTimersByTime(600);
+    const second = tx.request(Buffer.from('z9hG4bK2'), 'z9hG4bK2', 'NOTIFY', peer);
+    expect(sent.filter((x) => x === 'z9hG4bK2')).toHaveLength(0);
+    jest.advanceTimersByTime(400);
+    expect(await first).toEqual({ kind: 'timeout' });
+    expect(sent).toContain('z9hG4bK2');
+    // Its own Timer F started when it was asked for, not when it went out.
+    jest.advanceTimersByTime(600);
+    expect(await second).toEqual({ kind: 'timeout' });
+    void tx.request(Buffer.from('z9hG4bK3'), 'z9hG4bK3', 'NOTIFY', peer);
+    expect(sent.at(-1)).toBe('z9hG4bK3');
+    tx.clear();
+  });
+
+  test('clear() ends every request and sends none of the waiting ones', async () => {
+    const sent: string[] = [];
+    const tx = new ClientTransactions(async (_r, b) => { sent.push(b.toString()); }, 5_000, 1);
+    const all = ['z9hG4bKx', 'z9hG4bKy', 'z9hG4bKz'].map((b) => tx.request(Buffer.from(b), b, 'NOTIFY', peer));
+    tx.clear();
+    expect((await Promise.all(all)).map((r) => r.kind)).toEqual(['transport-error', 'transport-error', 'transport-error']);
+    expect(sent).toEqual(['z9hG4bKx']);
   });
 });
