@@ -51,10 +51,11 @@ export class Notifier {
   constructor(private readonly d: PresenceDeps) {}
 
   /** One notification to one watcher; never throws (the outcome is logged and counted). */
-  async notifyOne(sub: SubscriptionRecord, presence: Content | undefined, state: SubscriptionState, reason?: TerminationReason): Promise<Outcome> {
+  async notifyOne(sub: SubscriptionRecord, presence: Content | undefined, state: SubscriptionState, reason?: TerminationReason, presentity?: Address): Promise<Outcome> {
     const op: NotifyOp = {
       kind: 'notify', transactionId: randomUUID(), subscriptionId: sub.id,
-      watcher: watcherOf(sub), presentity: parseAddressKey(sub.presentity),
+      // A fan-out passes its presentity, parsed once for all watchers.
+      watcher: watcherOf(sub), presentity: presentity ?? parseAddressKey(sub.presentity),
       ...(presence ? { presence } : {}), state,
       ...(state !== 'terminated' ? { expires: Math.max(0, Math.round((sub.expiresAt - Date.now()) / 1000)) } : {}),
       ...(reason ? { reason } : {}),
@@ -84,6 +85,7 @@ export class Notifier {
    */
   async fanOut(presentity: Address, doc: Content): Promise<void> {
     const key = addressKey(presentity);
+    const bare = parseAddressKey(key);
     const [subs, stored] = await Promise.all([this.d.store.subscriptionsOf(key), this.d.store.getRules(key)]);
     const rules = stored ?? DEFAULT_RULES;
     const now = Date.now();
@@ -95,7 +97,7 @@ export class Notifier {
         await this.terminate(s, 'rejected');
         return;
       }
-      await this.notifyOne(s, viewOf(presentity, doc, viewFor(rules, presentity, watcher)), 'active');
+      await this.notifyOne(s, viewOf(presentity, doc, viewFor(rules, presentity, watcher)), 'active', undefined, s.presentity === key ? bare : undefined);
     });
   }
 
