@@ -29,7 +29,11 @@ export interface XmppAdapterOptions {
   /**
    * How long a sent message waits for a stanza error before its outcome is "indeterminate" (no
    * receipt requested). XMPP has no positive acknowledgement without XEP-0184; errors from the
-   * recipient's server come back within milliseconds on a healthy link, so 400 ms catches them.
+   * recipient's server come back within milliseconds on a healthy link, so 250 ms catches them.
+   * It stays well under SIP's first retransmission (RFC 3261 17.1.2.2: "the client transaction
+   * MUST set timer E to fire in T1 seconds", 500 ms): a SIP sender waits for this window, and a
+   * 400 ms window left 100 ms for everything else, so a busy moment turned into retransmissions
+   * that made it busier.
    */
   readonly errorWindowMs?: number;
   /** How long a message that requested a XEP-0184 receipt waits for <received/>. */
@@ -79,7 +83,7 @@ export class XmppAdapter implements Adapter {
   constructor(private readonly config: XmppAdapterConfig, private readonly ctx: AdapterContext, private readonly opts: XmppAdapterOptions = {}) {
     const x = config.xmpp ?? { components: [], clients: [] };
     this.gatewayDomains = x.components.map((c) => c.domain.toLowerCase());
-    this.errorWindowMs = opts.errorWindowMs ?? 400;
+    this.errorWindowMs = opts.errorWindowMs ?? 250;
     this.receiptWaitMs = opts.receiptWaitMs ?? Math.max(500, Math.min(30_000, config.gateway.messageTimeoutMs - 250));
     const makeComponent = opts.createComponent ?? createComponentEntity;
     const makeClient = opts.createClient ?? createClientEntity;

@@ -57,8 +57,8 @@ const unsupported = (why: string): never => {
 };
 
 /** text/plain in UTF-8 or US-ASCII as a body string; anything else refused with the reason. */
-function plainBody(type: string, bytes: Uint8Array, where: string): string {
-  const c = classify(type);
+function plainBody(type: string, bytes: Uint8Array, where: string, classified?: ReturnType<typeof classify>): string {
+  const c = classified ?? classify(type);
   if (c.kind !== 'text-plain') return unsupported(`${where} is ${type}, not text/plain`);
   // RFC 3922 4.2.9: "If the charset is "US-ASCII" or "UTF-8", the gateway MUST map the
   // "Message/CPIM" object; otherwise it SHOULD NOT."
@@ -92,10 +92,11 @@ export function mapContent(content: Content): MappedContent {
   } catch (err) {
     throw new SwitchboardError('bad-request', `Content-Type: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const raw = { type: content.type, base64: b64(content.bytes) };
+  // Only the kinds that carry <raw/> pay for the base64 (plain text, the common case, does not).
+  const raw = (): { type: string; base64: string } => ({ type: content.type, base64: b64(content.bytes) });
   switch (kind.kind) {
     case 'text-plain':
-      return { body: plainBody(content.type, content.bytes, 'the text/plain content') };
+      return { body: plainBody(content.type, content.bytes, 'the text/plain content', kind) };
     case 'cpim': {
       let cpim;
       try {
@@ -110,15 +111,15 @@ export function mapContent(content: Content): MappedContent {
         const body = plainBody(typeHeader?.value ?? inner.mediaType, cpim.content.body, 'the text/plain inside message/cpim');
         // RFC 3922 4.2.5: each CPIM Subject maps to <subject/>, ;lang= to xml:lang.
         const subjects = cpim.subjects.map((s) => ({ text: s.text, ...(s.lang !== undefined ? { lang: s.lang } : {}) }));
-        return { body, ...(subjects.length > 0 ? { subjects } : {}), raw };
+        return { body, ...(subjects.length > 0 ? { subjects } : {}), raw: raw() };
       }
       const e2e = e2eText(content.type, content.bytes);
-      return { ...(e2e !== undefined ? { e2e } : {}), raw };
+      return { ...(e2e !== undefined ? { e2e } : {}), raw: raw() };
     }
     case 'multipart-signed':
     case 'pkcs7-mime': {
       const e2e = e2eText(content.type, content.bytes);
-      return { ...(e2e !== undefined ? { e2e } : {}), raw };
+      return { ...(e2e !== undefined ? { e2e } : {}), raw: raw() };
     }
     default:
       return unsupported(`${content.type} cannot be carried in XMPP: <body/> holds text/plain only (RFC 3922 4.2.9) and only signed or encrypted content travels in <e2e/> (RFC 3923)`);
