@@ -29,6 +29,15 @@ export interface SipAdapterOptions {
   readonly dnsServers?: readonly string[];
 }
 
+/** The request header fields a response copies (RFC 3261 8.2.6.2: Via, From, To, Call-ID, CSeq). */
+type ResponseBasis = Pick<SipMessage, 'headers'>;
+const COPIED_TO_RESPONSE = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
+
+/** What a final response needs from its request, without the rest of the parse. */
+function responseBasis(req: CheckedRequest): ResponseBasis {
+  return { headers: req.headers.filter((h) => COPIED_TO_RESPONSE.has(h.name)) };
+}
+
 export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterContext, options: SipAdapterOptions = {}): Adapter {
   const sip = config.sip;
   if (!sip) throw new ConfigError(['sip: the SIP adapter needs a sip section (domain, listen)']);
@@ -79,16 +88,19 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
     if (req.method === 'ACK') return;
     const tx = stack.server.begin(req, remote);
     if (!tx.isNew) return;
-    try {
-      await dispatch(req, remote, tx.key);
-    } catch (e) {
-      log.error({ err: e, method: req.method, callId: req.callId }, 'sip request handler failed');
-      if (e instanceof SipWireError) stack.respond(tx.key, req, remote, e.status, e.phrase, { headers: [...e.extraHeaders] });
-      else stack.respond(tx.key, req, remote, 500, 'Server Internal Error');
-    }
+    // Not awaited here, and answered from the response basis: no frame that waits for the
+    // handler holds the parsed request (async frames keep every local until they finish).
+    const basis = responseBasis(req);
+    const what = { method: req.method, callId: req.callId };
+    return dispatch(req, remote, tx.key, basis).catch((e: unknown) => {
+      log.error({ err: e, ...what }, 'sip request handler failed');
+      if (e instanceof SipWireError) stack.respond(tx.key, basis, remote, e.status, e.phrase, { headers: [...e.extraHeaders] });
+      else stack.respond(tx.key, basis, remote, 500, 'Server Internal Error');
+    });
   }
 
-  async function dispatch(req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
+  /** Returns the handler's promise rather than awaiting it (see receive). */
+  async function dispatch(req: CheckedRequest, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> {
     const fault = checkRequestPolicy(req);
     if (fault) { stack.respond(txKey, req, remote, fault.status, fault.phrase, { headers: [...fault.extraHeaders] }); return; }
     switch (req.method) {
@@ -100,7 +112,7 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
         // RFC 3261 9.2: nothing to cancel for non-INVITE transactions.
         stack.respond(txKey, req, remote, 481, 'Call/Transaction Does Not Exist');
         return;
-      case 'MESSAGE': await onMessageRequest(req, remote, txKey); return;
+      case 'MESSAGE': return onMessageRequest(req, remote, txKey, basis);
       case 'SUBSCRIBE': if (!(await loopCheck(req, remote, txKey))) await notifier.onSubscribe(req, remote, txKey); return;
       case 'PUBLISH': if (!(await loopCheck(req, remote, txKey))) await onPublish(stack, config.presence, req, remote, txKey); return;
       case 'NOTIFY': await subscriber.onNotify(req, remote, txKey); return;
@@ -129,14 +141,21 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
     return false;
   }
 
-  async function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string): Promise<void> {
+  async function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> {
     if (await loopCheck(req, remote, txKey)) return;
     const parsed = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` });
-    const op = { ...parsed, to: unescapeTarget(parsed.to, ctx.ownerOf) };
+    return relayMessage({ ...parsed, to: unescapeTarget(parsed.to, ctx.ownerOf) }, remote, txKey, basis);
+  }
+
+  /**
+   * Waits for the gateway's outcome and answers it. Holds the operation and the response basis
+   * only: while thousands of messages wait for their outcome, their parsed requests are garbage.
+   */
+  async function relayMessage(op: MessageOp, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> {
     const outcome = await ctx.deliver(op);
     const { status, phrase } = outcomeToStatus(outcome);
     log.debug({ msgId: op.id, status }, 'sip MESSAGE answered');
-    stack.respond(txKey, req, remote, status, phrase);
+    stack.respond(txKey, basis, remote, status, phrase);
   }
 
   async function sendMessage(op: MessageOp): Promise<Outcome> {

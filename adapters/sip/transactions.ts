@@ -30,7 +30,8 @@ export function serverKey(req: CheckedRequest): string {
   return `2543|${req.uri}|${req.to.params.tag ?? ''}|${req.from.params.tag ?? ''}|${req.callId}|${req.cseq.seq} ${method}|${headerValues(req, 'via')[0] ?? ''}`;
 }
 
-interface ServerEntry { response?: Buffer; remote: Remote; until: number }
+/** A retransmission is answered to where it came from, so the entry keeps no address. */
+interface ServerEntry { response?: Buffer; until: number }
 
 /**
  * Server transactions by key. The Map's insertion order is kept equal to expiry order (every
@@ -56,7 +57,7 @@ export class ServerTransactions {
     const now = Date.now();
     this.expire(now);
     // Timer J = 64*T1 for unreliable transports; kept for TCP too, it costs little.
-    this.table.set(key, { remote, until: now + 64 * TIMERS.T1 });
+    this.table.set(key, { until: now + 64 * TIMERS.T1 });
     return { isNew: true, key };
   }
 

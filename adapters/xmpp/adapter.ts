@@ -193,8 +193,20 @@ export class XmppAdapter implements Adapter {
       throw err;
     }
     const el = buildMessage(out);
-    const bareTo = out.to.split('/')[0]!.toLowerCase();
-    return new Promise<Outcome>((resolve) => {
+    const waiting = this.awaitOutcome(id, out.to.split('/')[0]!.toLowerCase(), wantReceipt);
+    if (entry.kind === 'client') this.rememberSent(id);
+    entry.link.send(el).catch((err: unknown) => waiting.finish(failed('service-unavailable', err instanceof Error ? err.message : String(err))));
+    return waiting.outcome;
+  }
+
+  /**
+   * Registers a sent message's wait for its answer. Kept apart from sendMessage so that what waits
+   * (for the window, often hundreds of messages at once) holds the id and the addressee only, not
+   * the operation or the built stanza.
+   */
+  private awaitOutcome(id: string, bareTo: string, wantReceipt: boolean): { outcome: Promise<Outcome>; finish: (o: Outcome) => void } {
+    let finish!: (o: Outcome) => void;
+    const outcome = new Promise<Outcome>((resolve) => {
       // RFC 3860 3.4.1: without a receipt the far side gives "no authoritative indication": the
       // outcome is indeterminate unless a stanza error arrives within the window.
       const wait = wantReceipt ? this.receiptWaitMs : this.errorWindowMs;
@@ -202,16 +214,16 @@ export class XmppAdapter implements Adapter {
         status: 'indeterminate',
         reason: wantReceipt ? `no XEP-0184 receipt within ${wait} ms` : 'sent; XMPP reports no delivery without a receipt (RFC 3860 3.4.1)',
       }));
-      const finish = (o: Outcome): void => {
-        if (this.pending.get(id)?.finish !== finish) return;
+      const done = (o: Outcome): void => {
+        if (this.pending.get(id)?.finish !== done) return;
         this.pending.delete(id);
         window.cancel();
         resolve(o);
       };
-      this.pending.set(id, { bareTo, finish });
-      if (entry.kind === 'client') this.rememberSent(id);
-      entry.link.send(el).catch((err: unknown) => finish(failed('service-unavailable', err instanceof Error ? err.message : String(err))));
+      finish = done;
+      this.pending.set(id, { bareTo, finish: done });
     });
+    return { outcome, finish };
   }
 
   private rememberSent(id: string): void {
