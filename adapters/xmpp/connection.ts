@@ -51,16 +51,7 @@ function conditionOf(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
-/** Stanzas waiting for the end of this turn of the event loop, for one entity. */
-interface Batch {
-  readonly entity: XmppEntity;
-  readonly items: Array<{ readonly el: Element; readonly resolve: () => void; readonly reject: (err: unknown) => void }>;
-}
-/** Stanzas per socket write at most (bounds one write's size). */
-const MAX_BATCH = 256;
-
 export class XmppLink {
-  private batch: Batch | undefined;
   private entity: XmppEntity | undefined;
   private _state: LinkState = 'idle';
   private fatal: Error | undefined;
@@ -96,45 +87,15 @@ export class XmppLink {
   }
 
   /**
-   * Sends a stanza, or fails at once when the link is not online. Messages sent in one turn of
-   * the event loop leave in one socket write (xmpp.js sendMany) at its end: a write per stanza
-   * was a system call per message, a large part of the gateway's cost per relayed message. Any
-   * other stanza (IQ answers, presence) goes at once, together with the messages queued before
-   * it, so nothing overtakes what was sent earlier and answers keep their timing.
+   * Sends a stanza, or fails at once when the link is not online. Each stanza is its own write:
+   * Node's socket already gathers writes made while one is in progress into one writev, and
+   * gathering more (all of an event-loop turn, through xmpp.js sendMany) was measured to raise
+   * the median SIP->XMPP latency at 2,000 msg/s from 3 ms to 18 ms without saving CPU.
    */
   async send(el: Element): Promise<void> {
     const e = this.entity;
     if (!e || !this.online) throw new TransportError('service-unavailable', `${this.o.name} is not connected (${this.fatal ? this.fatal.message : this._state})`);
-    const many = (e as XmppEntity & { sendMany?: (els: Element[]) => Promise<void> }).sendMany;
-    if (typeof many !== 'function') { await e.send(el); return; }
-    let batch = this.batch;
-    if (!batch || batch.entity !== e || batch.items.length >= MAX_BATCH) {
-      if (batch) this.flush(batch, many);
-      batch = { entity: e, items: [] };
-      this.batch = batch;
-      const b = batch;
-      setImmediate(() => this.flush(b, many));
-    }
-    const items = batch.items;
-    const sent = new Promise<void>((resolve, reject) => { items.push({ el, resolve, reject }); });
-    if (el.name !== 'message') this.flush(batch, many);
-    await sent;
-  }
-
-  /** Writes a batch now (once: a flushed batch is empty). */
-  private flush(b: Batch, many: (els: Element[]) => Promise<void>): void {
-    if (this.batch === b) this.batch = undefined;
-    const items = b.items.splice(0);
-    if (items.length === 0) return;
-    if (this.entity !== b.entity || !this.online) {
-      const err = new TransportError('service-unavailable', `${this.o.name} went offline before the stanza was written`);
-      for (const i of items) i.reject(err);
-      return;
-    }
-    many.call(b.entity, items.map((i) => i.el)).then(
-      () => { for (const i of items) i.resolve(); },
-      (err: unknown) => { for (const i of items) i.reject(err); },
-    );
+    await e.send(el);
   }
 
   async stop(): Promise<void> {
