@@ -98,6 +98,8 @@ interface ClientEntry {
   readonly resolve: (r: ClientResult) => void;
   timerE?: NodeJS.Timeout;
   timerF: NodeJS.Timeout;
+  /** RFC 3261 17.1.2.2: a provisional response was received (Proceeding state). */
+  proceeding: boolean;
 }
 
 /**
@@ -133,9 +135,13 @@ export class ClientTransactions {
         this.send(remote, bytes).catch(fail);
         if (remote.transport === 'UDP') {
           let interval: number = TIMERS.T1;
+          // RFC 3261 17.1.2.2: in Trying Timer E is reset "with a value of MIN(2*T1, T2)"
+          // (doubling); "If Timer E fires while in the Proceeding state, the request MUST be
+          // passed to the transport layer for retransmission, and Timer E MUST be reset with a
+          // value of T2 seconds."
           const retransmit = (): void => {
             this.send(remote, bytes).catch(fail);
-            interval = Math.min(interval * 2, TIMERS.T2);
+            interval = entry.proceeding ? TIMERS.T2 : Math.min(interval * 2, TIMERS.T2);
             entry.timerE = setTimeout(retransmit, interval);
           };
           entry.timerE = setTimeout(retransmit, interval);
@@ -151,7 +157,7 @@ export class ClientTransactions {
         resolve(r);
       };
       const fail = (e: unknown): void => done({ kind: 'transport-error', message: e instanceof Error ? e.message : String(e) });
-      const entry: ClientEntry = { method, resolve: done, timerF: setTimeout(() => done({ kind: 'timeout' }), this.timeoutMs) };
+      const entry: ClientEntry = { method, resolve: done, proceeding: false, timerF: setTimeout(() => done({ kind: 'timeout' }), this.timeoutMs) };
       this.table.set(key, entry);
       if (peerKey === undefined) { start(); return; }
       let w = this.peers.get(peerKey);
@@ -182,11 +188,11 @@ export class ClientTransactions {
     const e = this.table.get(key);
     if (!e) return false;
     if (res.status < 200) {
-      // 17.1.2.2: a provisional response moves to Proceeding: retransmit at T2 only.
-      if (e.timerE) {
-        clearTimeout(e.timerE);
-        e.timerE = undefined;
-      }
+      // RFC 3261 17.1.2.2: "If a provisional response is received while in the Trying state ...
+      // the client transaction MUST move to the Proceeding state". Timer E keeps running (its
+      // next firing retransmits); from then on it is reset with T2, not doubled. Retransmission
+      // only stops with the final response or Timer F.
+      e.proceeding = true;
       return true;
     }
     e.resolve({ kind: 'response', response: res });

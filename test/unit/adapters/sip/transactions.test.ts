@@ -137,3 +137,74 @@ describe('ClientTransactions: a window of requests per UDP peer', () => {
     expect(sent).toEqual(['z9hG4bKx']);
   });
 });
+
+describe('ClientTransactions: Timer E (RFC 3261 17.1.2.2)', () => {
+  const peer: Remote = { transport: 'UDP', address: '127.0.0.1', port: 5092 };
+
+  function response(branch: string, status: number): CheckedResponse {
+    const text = [`SIP/2.0 ${status} ${status < 200 ? 'Trying' : 'OK'}`, `Via: SIP/2.0/UDP 127.0.0.1:5060;branch=${branch}`, 'From: <sip:a@x.test>;tag=1', 'To: <sip:b@x.test>;tag=2', 'Call-ID: c1', 'CSeq: 1 MESSAGE', 'Content-Length: 0', '', ''].join('\r\n');
+    const p = parseSip(Buffer.from(text, 'latin1'), true);
+    if (!p.ok || p.message.kind !== 'response') throw new Error('fixture did not parse');
+    return p.message;
+  }
+
+  /** Times (ms after the request) at which the request bytes went out. */
+  function recorder() {
+    const at: number[] = [];
+    const t0 = Date.now();
+    return { at, send: async () => { at.push(Date.now() - t0); } };
+  }
+
+  test('Trying: retransmissions at T1, 2*T1, 4*T1, then every T2', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const r = recorder();
+    const tx = new ClientTransactions(r.send, 64 * TIMERS.T1);
+    const p = tx.request(Buffer.from('m'), 'z9hG4bKt1', 'MESSAGE', peer);
+    jest.advanceTimersByTime(16_000);
+    expect(r.at).toEqual([0, 500, 1500, 3500, 7500, 11500, 15500]);
+    tx.receive(response('z9hG4bKt1', 200));
+    expect((await p).kind).toBe('response');
+  });
+
+  test('after a provisional response the request is still retransmitted, every T2, until the final response', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const r = recorder();
+    const tx = new ClientTransactions(r.send, 64 * TIMERS.T1);
+    const p = tx.request(Buffer.from('m'), 'z9hG4bKt2', 'MESSAGE', peer);
+    jest.advanceTimersByTime(600); // first retransmission at 500
+    expect(tx.receive(response('z9hG4bKt2', 100))).toBe(true);
+    // Proceeding: the running Timer E (due at 1500) fires, then is reset with T2 each time.
+    jest.advanceTimersByTime(13_000 - 600);
+    expect(r.at).toEqual([0, 500, 1500, 5500, 9500]);
+    expect(tx.receive(response('z9hG4bKt2', 200))).toBe(true);
+    expect((await p).kind).toBe('response');
+    jest.advanceTimersByTime(10_000);
+    expect(r.at).toHaveLength(5); // the final response stops Timer E
+  });
+
+  test('Proceeding with no final response ends with Timer F (64*T1)', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const r = recorder();
+    const tx = new ClientTransactions(r.send, 64 * TIMERS.T1);
+    const p = tx.request(Buffer.from('m'), 'z9hG4bKt3', 'MESSAGE', peer);
+    tx.receive(response('z9hG4bKt3', 180));
+    jest.advanceTimersByTime(64 * TIMERS.T1);
+    expect(await p).toEqual({ kind: 'timeout' });
+    const n = r.at.length;
+    expect(n).toBeGreaterThan(5);
+    jest.advanceTimersByTime(10_000);
+    expect(r.at).toHaveLength(n);
+  });
+
+  test('over TCP nothing is retransmitted, provisional or not', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const r = recorder();
+    const tx = new ClientTransactions(r.send, 64 * TIMERS.T1);
+    const p = tx.request(Buffer.from('m'), 'z9hG4bKt4', 'MESSAGE', { ...peer, transport: 'TCP' });
+    tx.receive(response('z9hG4bKt4', 100));
+    jest.advanceTimersByTime(20_000);
+    expect(r.at).toEqual([0]);
+    tx.receive(response('z9hG4bKt4', 200));
+    expect((await p).kind).toBe('response');
+  });
+});
