@@ -28,6 +28,14 @@ export interface AdapterState {
   /** Set only if absent; true when set. */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   del(key: string): Promise<void>;
+  /**
+   * Sets key to value (with a fresh TTL) only if it currently holds `expected`; true when set.
+   * Atomic where the store is shared (a lease renewal must not overwrite another holder's claim,
+   * which get-then-set would). Optional: callers fall back to get-then-set and say so.
+   */
+  compareAndSet?(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** Deletes key only if it currently holds `expected`; true when deleted (atomic, as above). */
+  compareAndDelete?(key: string, expected: string): Promise<boolean>;
   /** Keys beginning with prefix (bounded: adapters keep their own prefixes small). */
   keys(prefix: string): Promise<string[]>;
 }
