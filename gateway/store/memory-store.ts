@@ -60,6 +60,18 @@ class MemoryState implements AdapterState {
   async del(key: string): Promise<void> {
     this.map.delete(key);
   }
+  async compareAndSet(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const e = this.map.get(key);
+    if (!live(e, Date.now()) || e.v !== expected) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
+  }
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    const e = this.map.get(key);
+    if (!live(e, Date.now()) || e.v !== expected) return false;
+    this.map.delete(key);
+    return true;
+  }
   async keys(prefix: string): Promise<string[]> {
     const now = Date.now();
     const out: string[] = [];

@@ -25,6 +25,16 @@ return 0`,
   sbStateDel: `local n = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return n`,
+  /** ARGV[2] expected, ARGV[3] new value, ARGV[4] TTL seconds; 1 when set (a lease renewal). */
+  sbStateCas: `if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1`,
+  /** ARGV[2] expected; 1 when deleted (a lease release). */
+  sbStateCad: `if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1`,
 } as const;
 
 type ScriptCommands = { [K in keyof typeof SCRIPTS]: (...args: Array<string | number>) => Promise<number> };
@@ -56,6 +66,14 @@ export class RedisState implements AdapterState {
 
   async del(key: string): Promise<void> {
     await this.s.sbStateDel(keys.state(this.ns, key), keys.stateIndex(this.ns), key);
+  }
+
+  async compareAndSet(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.s.sbStateCas(keys.state(this.ns, key), keys.stateIndex(this.ns), key, expected, value, Math.max(1, Math.ceil(ttlSeconds)))) === 1;
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    return (await this.s.sbStateCad(keys.state(this.ns, key), keys.stateIndex(this.ns), key, expected)) === 1;
   }
 
   async keys(prefix: string): Promise<string[]> {

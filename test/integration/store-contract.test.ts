@@ -232,6 +232,26 @@ function contract(name: string, open: () => Promise<Store>): void {
       expect(await st.keys('')).toEqual(['lease', 'ot:1']);
     });
 
+    test('adapter state: compareAndSet and compareAndDelete act only for the current value', async () => {
+      const st = store.state('n' + uid());
+      expect(await st.compareAndSet!('lease', 'me', 'me', 5)).toBe(false); // absent
+      expect(await st.setIfAbsent('lease', 'me', 1)).toBe(true);
+      expect(await st.compareAndSet!('lease', 'you', 'you', 5)).toBe(false);
+      expect(await st.get('lease')).toBe('me');
+      expect(await st.compareAndSet!('lease', 'me', 'me', 5)).toBe(true); // renewed past the first TTL
+      expect(await st.compareAndDelete!('lease', 'you')).toBe(false);
+      await sleep(1_100);
+      expect(await st.get('lease')).toBe('me');
+      expect(await st.keys('')).toEqual(['lease']);
+      const racers = await Promise.all(['a', 'b', 'c'].map((v) => st.compareAndSet!('lease', 'me', v, 5)));
+      expect(racers.filter(Boolean)).toHaveLength(1);
+      const winner = await st.get('lease');
+      expect(await st.compareAndDelete!('lease', 'me')).toBe(false);
+      expect(await st.compareAndDelete!('lease', winner!)).toBe(true);
+      expect(await st.get('lease')).toBeUndefined();
+      expect(await st.keys('')).toEqual([]);
+    });
+
     test('bus: delivers to subscribers until they unsubscribe', async () => {
       const ch = 'c' + uid();
       const got: string[] = [];
