@@ -12,6 +12,11 @@ presence and prints {"event": "ready", "jid": ...}. Then:
       {"cmd": "presence", "type": T?, "to": J?, "show": S?, "status": T?, "priority": N?}
       {"cmd": "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed" | "probe", "to": J}
       {"cmd": "disco", "to": J}          -> prints {"event": "disco", "identities": [...], "features": [...]}
+      {"cmd": "iq", "to": J, "type": T, "id": I, "payload": XML?, "waitMs": N}
+                                         -> sends <iq type=T id=I to=J>PAYLOAD</iq> as written, collects
+                                            every <iq/> with that id for waitMs (at most 10000), then prints
+                                            {"event": "iq-replies", "id": I, "replies": [{"type", "from", "xml",
+                                            "error"}]} (so a test can count the answers)
       {"cmd": "quit"}
   stdout - one JSON object per received stanza: {"event": "message" | "presence", "xml": ...,
       "from", "to", "type", "id", "body", "subject", "subjectLang", "thread", "e2e", "raw",
@@ -108,6 +113,19 @@ def main() -> int:
             'error': None if err is None else [e.tag.split('}')[1] for e in err if e.tag.startswith('{%s}' % NS_STANZAS) and not e.tag.endswith('}text')],
         })
 
+    iq_watch = {}  # id -> list of replies seen
+
+    def on_iq(iq) -> None:
+        x = iq.xml
+        seen = iq_watch.get(x.get('id'))
+        if seen is None or x.get('type') not in ('result', 'error'):
+            return
+        err = x.find('{jabber:client}error')
+        seen.append({
+            'type': x.get('type'), 'from': x.get('from'), 'xml': str(iq),
+            'error': None if err is None else [e.tag.split('}')[1] for e in err if e.tag.startswith('{%s}' % NS_STANZAS) and not e.tag.endswith('}text')],
+        })
+
     async def command(line: str) -> None:
         cmd = json.loads(line)
         kind = cmd.get('cmd')
@@ -151,6 +169,12 @@ def main() -> int:
                 out({'event': 'disco', 'identities': [list(i) for i in q['identities']], 'features': list(q['features'])})
             except Exception as e:  # an error reply or a timeout
                 out({'event': 'disco', 'error': str(e)})
+        elif kind == 'iq':
+            from xml.sax.saxutils import quoteattr
+            iq_watch[cmd['id']] = []
+            c.send_raw('<iq type=%s id=%s to=%s>%s</iq>' % (quoteattr(cmd['type']), quoteattr(cmd['id']), quoteattr(cmd['to']), cmd.get('payload', '')))
+            await asyncio.sleep(min(float(cmd.get('waitMs', 1000)), 10000.0) / 1000.0)
+            out({'event': 'iq-replies', 'id': cmd['id'], 'replies': iq_watch.pop(cmd['id'])})
         out({'event': 'done', 'cmd': kind})
 
     async def read_stdin() -> None:
@@ -179,6 +203,8 @@ def main() -> int:
     # Every <message/> (slixmpp's 'message' event only fires for stanzas with a <body/>).
     c.register_handler(Callback('all messages', StanzaPath('message'), on_message))
     c.add_event_handler('presence', on_presence)
+    # Every <iq/> result or error (replies to the raw 'iq' command, which no slixmpp waiter claims).
+    c.register_handler(Callback('all iq', StanzaPath('iq'), on_iq))
     c.add_event_handler('failed_auth', lambda _e: (out({'event': 'auth-failed'}), finish(2)))
     c.add_event_handler('disconnected', lambda _e: finish(4))
     c.connect(address=(host, port), use_ssl=False, force_starttls=False, disable_starttls=True)

@@ -16,7 +16,7 @@ import { createClientEntity } from './client';
 import { createComponentEntity } from './component';
 import { type BackoffOptions, withTimeout, XmppLink } from './connection';
 import { Deadlines } from './deadlines';
-import { answerIq } from './disco';
+import { installIqAnswers } from './disco';
 import { componentFor, messageFromCanonical } from './from-canonical';
 import { XmppPresence } from './presence';
 import { messageToCanonical } from './to-canonical';
@@ -105,7 +105,9 @@ export class XmppAdapter implements Adapter {
     const entry: LinkEntry = {
       kind, domain, online: false, ...(serves ? { serves } : {}),
       link: new XmppLink({
-        name, configPath, create,
+        name, configPath,
+        // The one place IQs are answered (disco.ts: xmpp.js's own IQ handler answers too).
+        create: () => installIqAnswers(create(), () => (kind === 'component' ? this.gatewayDomains : [domain.slice(domain.indexOf('@') + 1)])),
         log: this.ctx.log,
         onStanza: (el) => this.track(this.onStanza(entry, el)),
         onState: (online, reason) => {
@@ -271,10 +273,7 @@ export class XmppAdapter implements Adapter {
       }
       return;
     }
-    if (el.name === 'iq') {
-      const reply = answerIq(el, entry.kind === 'component' ? this.gatewayDomains : [entry.domain.slice(entry.domain.indexOf('@') + 1)]);
-      if (reply) await this.safeSend(entry, reply);
-    }
+    // IQs are answered where the entity is made (installIqAnswers), exactly once.
   }
 
   /** In client mode, stanzas to the account are for the address it serves, as a pseudo-JID. */

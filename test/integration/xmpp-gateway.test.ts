@@ -119,6 +119,44 @@ describe('component', () => {
     expect(d.identities).toEqual(expect.arrayContaining([expect.arrayContaining(['gateway', 'simple'])]));
     expect(d.features).toEqual(expect.arrayContaining(['urn:xmpp:receipts', 'urn:ietf:params:xml:ns:xmpp-e2e', 'urn:switchboard:raw:0', 'urn:switchboard:trace:0']));
   });
+
+  // RFC 6120 8.2.3/8.4: every IQ get/set gets exactly one reply, results and errors none. xmpp.js's
+  // own IQ handler used to answer <service-unavailable/> besides the adapter's disco#info. Each
+  // row sends a raw <iq/> and counts the stanzas with its id that arrive within 1.5 s.
+  const DISCO_INFO = "<query xmlns='http://jabber.org/protocol/disco#info'/>";
+  const DISCO_ITEMS = "<query xmlns='http://jabber.org/protocol/disco#items'/>";
+  it.each([
+    ['disco#info on the domain', 'sip.example.test', 'get', DISCO_INFO, 'result', null],
+    ['disco#items on the domain', 'sip.example.test', 'get', DISCO_ITEMS, 'result', null],
+    ['disco#info on a user of the domain', ALICE_JID, 'get', DISCO_INFO, 'result', null],
+    ['disco#info on a node we do not have', 'sip.example.test', 'get', "<query xmlns='http://jabber.org/protocol/disco#info' node='x'/>", 'error', 'item-not-found'],
+    ['ping (XEP-0199)', 'sip.example.test', 'get', "<ping xmlns='urn:xmpp:ping'/>", 'result', null],
+    ['an unknown get', 'sip.example.test', 'get', "<query xmlns='jabber:iq:version'/>", 'error', 'service-unavailable'],
+    ['an unknown set to a user', ALICE_JID, 'set', "<query xmlns='jabber:iq:register'/>", 'error', 'service-unavailable'],
+  ])('IQ %s: exactly one answer', async (_name, to, type, payload, wantType, wantError) => {
+    await waitReady(true);
+    const j = await xmppClient('juliet');
+    const id = `iq-${Math.random().toString(36).slice(2)}`;
+    j.send({ cmd: 'iq', to, type, id, payload, waitMs: 1500 });
+    const r = await j.next((e) => e.event === 'iq-replies' && e.id === id, 8000);
+    expect(r.replies).toHaveLength(1);
+    expect(r.replies[0].type).toBe(wantType);
+    expect(r.replies[0].from).toBe(to);
+    if (wantError) expect(r.replies[0].error).toEqual([wantError]);
+    if (payload === DISCO_INFO) expect(r.replies[0].xml).toContain(to === ALICE_JID ? 'category="account"' : 'category="gateway"');
+  });
+
+  it('IQ result and error to the gateway are never answered', async () => {
+    await waitReady(true);
+    const j = await xmppClient('juliet');
+    for (const type of ['result', 'error']) {
+      const id = `iq-${type}-${Math.random().toString(36).slice(2)}`;
+      const payload = type === 'error' ? "<error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>" : '';
+      j.send({ cmd: 'iq', to: 'sip.example.test', type, id, payload, waitMs: 1000 });
+      const r = await j.next((e) => e.event === 'iq-replies' && e.id === id, 8000);
+      expect(r.replies).toEqual([]);
+    }
+  });
 });
 
 describe('messages', () => {

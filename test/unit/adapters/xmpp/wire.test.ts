@@ -1,4 +1,4 @@
-import { answerIq, FEATURES } from '../../../../adapters/xmpp/disco';
+import { answerIq, FEATURES, installIqAnswers } from '../../../../adapters/xmpp/disco';
 import {
   assertXmlText, buildErrorReply, buildMessage, buildPresence, buildReceipt, LIMITS, parseStanzas, readMessage, readPresence,
   WireError,
@@ -86,5 +86,62 @@ describe('answerIq (XEP-0030, XEP-0199, RFC 6120 8.2.3)', () => {
     expect(r.getChild('error')!.getChild('service-unavailable')).toBeDefined();
     expect(answerIq(one("<iq type='result' from='s' to='sip.example.test' id='x'/>"), DOMAINS)).toBeUndefined();
     expect(answerIq(one("<iq type='error' from='s' to='sip.example.test' id='x'/>"), DOMAINS)).toBeUndefined();
+  });
+});
+
+describe('answerIq: malformed requests and nodes', () => {
+  const DOMAINS = ['sip.example.test'];
+  it.each([
+    ['no payload', "<iq type='get' from='s' to='sip.example.test' id='b1'/>", 'bad-request'],
+    ['two payloads', "<iq type='get' from='s' to='sip.example.test' id='b2'><ping xmlns='urn:xmpp:ping'/><ping xmlns='urn:xmpp:ping'/></iq>", 'bad-request'],
+    ['disco#info with an unknown node', "<iq type='get' from='s' to='sip.example.test' id='n1'><query xmlns='http://jabber.org/protocol/disco#info' node='x'/></iq>", 'item-not-found'],
+    ['disco#items with an unknown node', "<iq type='get' from='s' to='sip.example.test' id='n2'><query xmlns='http://jabber.org/protocol/disco#items' node='x'/></iq>", 'item-not-found'],
+    ['disco#info for another domain', "<iq type='get' from='s' to='other.test' id='o1'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>", 'service-unavailable'],
+  ])('%s: error %s', (_n, text, condition) => {
+    const r = answerIq(one(text), DOMAINS)!;
+    expect(r.attrs.type).toBe('error');
+    expect(r.getChild('error')!.getChildElements()[0]!.name).toBe(condition);
+  });
+});
+
+describe('installIqAnswers: one answer through xmpp.js\'s IQ middleware', () => {
+  type Mw = (ctx: { stanza: ReturnType<typeof one> }, next: () => Promise<unknown>) => unknown;
+  function fakeEntity() {
+    const used: Mw[] = [];
+    const sent: string[] = [];
+    const e = Object.assign(new (require('node:events').EventEmitter)(), {
+      middleware: { use: (fn: Mw) => { used.push(fn); } },
+      send: async (el: { toString(): string }) => { sent.push(el.toString()); },
+    });
+    return { e, used, sent };
+  }
+  const DOMAINS = ['sip.example.test'];
+  it('hands the payload (or the <error/>) to the IQ handler and sends nothing itself', async () => {
+    const { e, used, sent } = fakeEntity();
+    installIqAnswers(e as never, () => DOMAINS);
+    expect(used).toHaveLength(1);
+    const next = async () => 'next';
+    const info = await used[0]!({ stanza: one("<iq type='get' from='s' to='sip.example.test' id='1'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>") }, next) as ReturnType<typeof one>;
+    expect(info.is('query', 'http://jabber.org/protocol/disco#info')).toBe(true);
+    const ping = await used[0]!({ stanza: one("<iq type='get' from='s' to='sip.example.test' id='2'><ping xmlns='urn:xmpp:ping'/></iq>") }, next);
+    expect(ping).toBe(true);
+    const err = await used[0]!({ stanza: one("<iq type='get' from='s' to='sip.example.test' id='3'><query xmlns='jabber:iq:version'/></iq>") }, next) as ReturnType<typeof one>;
+    expect(err.name).toBe('error');
+    expect(err.getChild('service-unavailable')).toBeDefined();
+    // Results, errors and other stanzas go on down the chain untouched.
+    expect(await used[0]!({ stanza: one("<iq type='result' from='s' to='sip.example.test' id='4'/>") }, next)).toBe('next');
+    expect(await used[0]!({ stanza: one("<message from='s' to='sip.example.test'/>") }, next)).toBe('next');
+    e.emit('stanza', one("<iq type='get' from='s' to='sip.example.test' id='5'><ping xmlns='urn:xmpp:ping'/></iq>"));
+    expect(sent).toEqual([]);
+  });
+
+  it('without a middleware it answers get/set from the stanza event, once, and never a result', async () => {
+    const { e, sent } = fakeEntity();
+    delete (e as { middleware?: unknown }).middleware;
+    installIqAnswers(e as never, () => DOMAINS);
+    e.emit('stanza', one("<iq type='get' from='s' to='sip.example.test' id='p'><ping xmlns='urn:xmpp:ping'/></iq>"));
+    e.emit('stanza', one("<iq type='result' from='s' to='sip.example.test' id='r'/>"));
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual(['<iq type="result" from="sip.example.test" to="s" id="p"/>']);
   });
 });
