@@ -18,7 +18,9 @@ import { type BackoffOptions, withTimeout, XmppLink } from './connection';
 import { Deadlines } from './deadlines';
 import { installIqAnswers } from './disco';
 import { componentFor, messageFromCanonical } from './from-canonical';
+import { ComponentLease, type LeaseTiming } from './lease';
 import { XmppPresence } from './presence';
+import { HolderRelay } from './relay';
 import { messageToCanonical } from './to-canonical';
 import {
   buildErrorReply, buildMessage, buildPresence, buildReceipt, readMessage, readPresence, WireError, type OutPresence,
@@ -44,6 +46,8 @@ export interface XmppAdapterOptions {
   /** Entity factories (tests may wrap them); default: xmpp.js. */
   readonly createComponent?: typeof createComponentEntity;
   readonly createClient?: typeof createClientEntity;
+  /** Timing of the component lease (lease.ts); default DEFAULT_LEASE. */
+  readonly lease?: LeaseTiming;
 }
 
 interface Pending {
@@ -63,6 +67,8 @@ interface LinkEntry {
   readonly serves?: Address;
   online: boolean;
   reason?: string;
+  /** Component: the lease under which this instance holds (or waits for) the connection. */
+  lease?: ComponentLease;
 }
 
 export class XmppAdapter implements Adapter {
@@ -79,6 +85,10 @@ export class XmppAdapter implements Adapter {
   private stopped = false;
   private readonly errorWindowMs: number;
   private readonly receiptWaitMs: number;
+  /** Sends from a standby instance through the lease holder (relay.ts). */
+  private readonly relay: HolderRelay;
+  /** The readiness last reported ('' when ready), to report changes only. */
+  private lastReadiness: string | undefined;
 
   constructor(private readonly config: XmppAdapterConfig, private readonly ctx: AdapterContext, private readonly opts: XmppAdapterOptions = {}) {
     const x = config.xmpp ?? { components: [], clients: [] };
@@ -99,6 +109,10 @@ export class XmppAdapter implements Adapter {
       subscriptionSeconds: config.presence.maxExpires,
       send: (p, origin) => this.sendPresence(p, origin),
     });
+    this.relay = new HolderRelay(ctx, {
+      message: (op) => this.sendMessageHere(op),
+      presence: (p, origin) => this.sendPresenceHere(p, origin),
+    }, config.gateway.messageTimeoutMs);
   }
 
   private addLink(kind: 'component' | 'client', domain: string, name: string, configPath: string, create: () => XmppEntity, serves?: Address): void {
@@ -124,10 +138,20 @@ export class XmppAdapter implements Adapter {
     this.links.push(entry);
   }
 
+  /**
+   * /readyz: a standby (another instance holds the component's lease) counts as ready, because
+   * what it is asked to send toward XMPP goes through the holder (relay.ts); a component nobody
+   * holds, or whose holder is reconnecting here, does not.
+   */
   private reportReadiness(): void {
-    const down = this.links.filter((l) => !l.online);
-    if (down.length === 0) this.ctx.setReady(true);
-    else this.ctx.setReady(false, down.map((l) => l.reason ?? `${l.kind} ${l.domain} not connected`).join('; '));
+    if (this.stopped) return;
+    const down = this.links.filter((l) => !l.online && !this.isStandby(l));
+    const reason = down.length === 0 ? undefined : down.map((l) => l.reason ?? `${l.kind} ${l.domain} not connected`).join('; ');
+    // Leases report after every poll; only a change is worth a log line.
+    const key = reason ?? '';
+    if (this.lastReadiness === key) return;
+    this.lastReadiness = key;
+    this.ctx.setReady(reason === undefined, reason);
   }
 
   private track<T>(p: Promise<T>): void {
@@ -135,26 +159,86 @@ export class XmppAdapter implements Adapter {
     p.catch((err: unknown) => this.ctx.log.error({ err }, 'XMPP stanza handling failed')).finally(() => this.inflight.delete(p));
   }
 
+  /** Each component: whether this instance holds its connection now, and who holds its lease. */
+  components(): Array<{ domain: string; connected: boolean; holder?: string }> {
+    return this.links.filter((l) => l.kind === 'component').map((l) => {
+      const holder = l.lease?.holder;
+      return { domain: l.domain, connected: l.link.online, ...(holder !== undefined ? { holder } : {}) };
+    });
+  }
+
+  private isStandby(l: LinkEntry): boolean {
+    return l.lease !== undefined && !l.lease.held && !l.lease.failure && l.lease.holder !== undefined && l.lease.holder !== this.ctx.instanceId;
+  }
+
+  /** The lease of a component: won -> connect, lost -> disconnect (lease.ts says why). */
+  private leaseFor(l: LinkEntry): ComponentLease {
+    return new ComponentLease({
+      state: this.ctx.state, key: `lease:${l.domain}`, owner: this.ctx.instanceId,
+      log: this.ctx.log.child({ component: l.domain }),
+      ...(this.opts.lease ? { timing: this.opts.lease } : {}),
+      onAcquire: async () => {
+        try {
+          await l.link.start();
+        } catch (err) {
+          l.reason = err instanceof Error ? err.message : String(err);
+          throw err;
+        }
+      },
+      onLose: async (reason) => {
+        await l.link.stop();
+        l.online = false;
+        l.reason = `component ${l.domain}: lease lost (${reason})`;
+        this.reportReadiness();
+      },
+      onChange: () => this.reportReadiness(),
+    });
+  }
+
   async start(): Promise<void> {
     if (this.links.length === 0) throw new SwitchboardError('bad-request', 'xmpp: no components and no clients configured');
     this.ctx.setReady(false, 'xmpp: connecting');
-    // A refused secret or password stops start() with the error naming the setting.
-    await Promise.all(this.links.map((l) => l.link.start()));
+    this.lastReadiness = 'xmpp: connecting';
+    await this.relay.start();
+    // A refused secret or password stops start() with the error naming the setting. Components
+    // connect only under their lease; a standby keeps polling for it.
+    await Promise.all(this.links.map((l) => {
+      if (l.kind === 'client') return l.link.start();
+      l.lease = this.leaseFor(l);
+      return l.lease.start();
+    }));
     this.reportReadiness();
     const every = this.opts.refreshIntervalMs ?? Math.min(60_000, Math.max(1000, (this.config.presence.maxExpires * 1000) / 6));
-    this.refreshTimer = setInterval(() => this.track(this.presence.refreshDue()), every);
+    // The refresh sweep reads shared state; one instance runs it: one holding a link.
+    this.refreshTimer = setInterval(() => { if (this.links.some((l) => l.link.online)) this.track(this.presence.refreshDue()); }, every);
     this.refreshTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.refreshTimer);
+    await Promise.all(this.links.map((l) => l.lease?.stop()));
     // Finish in-flight work (bounded), then close the streams.
     await withTimeout(Promise.allSettled([...this.inflight]), 2000, 'in-flight stanzas').catch(() => undefined);
     for (const p of this.pending.values()) p.finish({ status: 'indeterminate', reason: 'the XMPP adapter stopped before an answer came' });
     this.pending.clear();
     this.windows.clear();
     await Promise.all(this.links.map((l) => l.link.stop()));
+    // Given back only once the stream is closed, so the next holder does not meet a <conflict/>.
+    await Promise.all(this.links.map((l) => l.lease?.release()));
+    await this.relay.stop();
+  }
+
+  /**
+   * The instance to relay through when a component's connection is held elsewhere; undefined when
+   * this instance should send itself (it holds the lease, or the link is not leased).
+   */
+  private async remoteHolder(entry: LinkEntry): Promise<{ holder?: string } | undefined> {
+    const lease = entry.lease;
+    if (!lease || lease.held) return undefined;
+    let holder = lease.holder;
+    if (holder === undefined) holder = await lease.currentHolder().catch(() => undefined);
+    return holder !== undefined && holder !== this.ctx.instanceId ? { holder } : {};
   }
 
   /** The link a stanza from this gateway-side address leaves on. */
@@ -167,6 +251,17 @@ export class XmppAdapter implements Adapter {
 
   private async sendPresence(p: OutPresence, origin: Address): Promise<void> {
     const entry = this.linkFor(origin);
+    const remote = entry && await this.remoteHolder(entry);
+    if (remote) {
+      if (remote.holder === undefined) throw new SwitchboardError('service-unavailable', `no instance holds XMPP component ${entry.domain}`);
+      return this.relay.sendPresence(remote.holder, p, origin);
+    }
+    return this.sendPresenceHere(p, origin);
+  }
+
+  /** Sends on this instance's own link (never relays: a relayed request must not travel on). */
+  private async sendPresenceHere(p: OutPresence, origin: Address): Promise<void> {
+    const entry = this.linkFor(origin);
     if (!entry) throw new SwitchboardError('service-unavailable', `no XMPP link serves ${addressKey(origin)}`);
     // A client link can only send as itself: the server stamps its own JID (RFC 6120 8.1.2.1).
     const el = buildPresence(entry.kind === 'client' ? { ...p, from: entry.link.jid ?? p.from } : p);
@@ -178,7 +273,21 @@ export class XmppAdapter implements Adapter {
     return ok ? preferred : `sb-${randomUUID()}`;
   }
 
+  /**
+   * Sends a message; from a standby instance through the lease holder, and failing fast with
+   * service-unavailable when no instance holds the component.
+   */
   async sendMessage(op: MessageOp): Promise<Outcome> {
+    const entry = this.linkFor(op.from);
+    const remote = entry && await this.remoteHolder(entry);
+    if (remote) {
+      if (remote.holder === undefined) return failed('service-unavailable', `no instance holds XMPP component ${entry.domain}`);
+      return this.relay.sendMessage(remote.holder, op);
+    }
+    return this.sendMessageHere(op);
+  }
+
+  private async sendMessageHere(op: MessageOp): Promise<Outcome> {
     const entry = this.linkFor(op.from);
     if (!entry) return failed('service-unavailable', `no XMPP component or client account can send for ${addressKey(op.from)}`);
     if (!entry.link.online) return failed('service-unavailable', `XMPP ${entry.kind} ${entry.domain} is not connected`);

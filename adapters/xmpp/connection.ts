@@ -55,7 +55,7 @@ export class XmppLink {
   private entity: XmppEntity | undefined;
   private _state: LinkState = 'idle';
   private fatal: Error | undefined;
-  private readonly stopSignal: { cancelled: boolean; wake?: () => void } = { cancelled: false };
+  private stopSignal: { cancelled: boolean; wake?: () => void } = { cancelled: false };
   private loop: Promise<void> | undefined;
   private readonly backoff: BackoffOptions;
   private attempts = 0;
@@ -73,10 +73,15 @@ export class XmppLink {
   /**
    * Connects. Resolves once online; rejects (and stops) when the server refuses the credentials.
    * When the server cannot be reached the first time, resolves after the first failed attempt and
-   * keeps retrying in the background (the owner is told not ready).
+   * keeps retrying in the background (the owner is told not ready). A stopped link may be started
+   * again (a component handed back and forth under the lease, lease.ts).
    */
   async start(): Promise<void> {
-    if (this._state !== 'idle') throw new Error(`${this.o.name}: already started`);
+    if (this._state !== 'idle' && this._state !== 'stopped') throw new Error(`${this.o.name}: already started`);
+    this.stopSignal = { cancelled: false };
+    this.fatal = undefined;
+    this.attempts = 0;
+    this.loop = undefined;
     const first = await this.attempt();
     if (this.fatal) {
       this._state = 'failed';
