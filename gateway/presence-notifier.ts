@@ -24,6 +24,8 @@ export interface PresenceDeps {
   readonly store: Store;
   readonly hub: AdapterHub;
   readonly ownerOf: (domain: string) => import('../canonical/operations').Protocol | undefined;
+  /** A domain missing from the table, looked up in the DNS (gateway/resolver.ts); optional. */
+  readonly resolveDomain?: (domain: string, kind: 'im' | 'pres') => Promise<import('../canonical/operations').Protocol | undefined>;
   readonly metrics: GatewayMetrics;
   readonly log: Log;
 }
