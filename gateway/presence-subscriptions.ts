@@ -53,7 +53,7 @@ export class Subscriptions {
   private async presenceFor(presentity: Address, watcher: Address, rules: Rules, polite: boolean): Promise<Content | undefined> {
     if (polite) return closedDocument(presentity);
     const doc = await this.d.store.getDocument(addressKey(presentity));
-    if (!doc) return this.upstream.isRemote(presentity) ? undefined : closedDocument(presentity);
+    if (!doc) return (await this.upstream.isRemote(presentity)) ? undefined : closedDocument(presentity);
     return viewOf(presentity, { type: doc.type, bytes: doc.bytes }, viewFor(rules, presentity, watcher));
   }
 

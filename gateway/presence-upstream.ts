@@ -44,16 +44,19 @@ export class Upstream {
     private readonly notifier: Notifier, private readonly publications: Publications,
   ) {}
 
-  /** The adapter owning the presentity's side, when that side takes subscriptions from us. */
-  private sideOf(presentity: Address) {
-    const p = this.d.ownerOf(presentity.domain);
+  /**
+   * The adapter owning the presentity's side, when that side takes subscriptions from us: the
+   * domains table, then the DNS (RFC 3861 section 3: "_pres" SRV records; gateway/resolver.ts).
+   */
+  private async sideOf(presentity: Address) {
+    const p = this.d.ownerOf(presentity.domain) ?? await this.d.resolveDomain?.(presentity.domain, 'pres');
     if (p !== 'sip' && p !== 'xmpp') return undefined;
     const a = this.d.hub.adapter(p);
     return a?.sendSubscribe ? a : undefined;
   }
 
-  isRemote(presentity: Address): boolean {
-    return this.sideOf(presentity) !== undefined;
+  async isRemote(presentity: Address): Promise<boolean> {
+    return (await this.sideOf(presentity)) !== undefined;
   }
 
   private op(watcher: Address, presentity: Address, duration: number, subscriptionId?: string): SubscribeOp {
@@ -66,7 +69,7 @@ export class Upstream {
 
   /** Subscribes on the presentity's side unless a subscription is already held (by any instance). */
   async ensure(presentity: Address, watcher: Address): Promise<void> {
-    const adapter = this.sideOf(presentity);
+    const adapter = await this.sideOf(presentity);
     if (!adapter?.sendSubscribe) return;
     const key = PREFIX + addressKey(presentity);
     const duration = this.d.config.presence.defaultExpires;
@@ -93,7 +96,7 @@ export class Upstream {
 
   /** Ends the upstream subscription when no live local watcher is left. */
   async release(presentity: Address): Promise<void> {
-    const adapter = this.sideOf(presentity);
+    const adapter = await this.sideOf(presentity);
     if (!adapter?.sendSubscribe) return;
     const now = Date.now();
     const left = (await this.d.store.subscriptionsOf(addressKey(presentity))).filter((s) => s.expiresAt > now && !s.polite);
@@ -117,7 +120,7 @@ export class Upstream {
       if (!rec?.id || rec.x - now > rec.d * 1000 * REFRESH_AT) continue;
       if (!(await this.d.store.claim(`uprefresh:${key}:${rec.x}`, Math.max(5, rec.d)))) continue;
       const presentity = parseAddressKey(key.slice(PREFIX.length));
-      const adapter = this.sideOf(presentity);
+      const adapter = await this.sideOf(presentity);
       if (!adapter?.sendSubscribe) continue;
       try {
         const r = await withTimeout(adapter.sendSubscribe(this.op(parseAddressKey(rec.w), presentity, rec.d, rec.id)), this.d.config.gateway.messageTimeoutMs);

@@ -28,6 +28,8 @@ export interface RouterOptions {
   readonly hub: AdapterHub;
   /** Which protocol owns a domain (configuration), or undefined. */
   readonly ownerOf: (domain: string) => Protocol | undefined;
+  /** A domain missing from the table, looked up in the DNS (gateway/resolver.ts); optional. */
+  readonly resolveDomain?: (domain: string, kind: 'im' | 'pres') => Promise<Protocol | undefined>;
   readonly metrics: GatewayMetrics;
   readonly log: Log;
 }
@@ -110,7 +112,10 @@ export class Router {
   private async forward(op: MessageOp, log: Log): Promise<Outcome> {
     // RFC 3860 3.4.1 step 2: "If the destination of the operation cannot be resolved ... a
     // response operation with the status "failure" is invoked."
-    const protocol = this.o.ownerOf(op.to.domain);
+    // DESIGN.md "Addresses and routing": configured domains first, then DNS SRV (RFC 3861
+    // section 3: "a lookup is performed for SRVs for the target domain, a desired service (using
+    // the "_im" Service label) and a desired IM transfer protocol").
+    const protocol = this.o.ownerOf(op.to.domain) ?? await this.o.resolveDomain?.(op.to.domain, 'im');
     if (!protocol) return failed('unknown-domain', `no route to ${op.to.domain}`);
     const adapter = this.o.hub.adapter(protocol);
     if (!adapter) return failed('service-unavailable', `the ${protocol} adapter is not configured`);

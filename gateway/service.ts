@@ -14,6 +14,7 @@ import type { GatewayConfig } from './config/types';
 import { buildContext, Inflight, ReadinessBoard } from './context';
 import { createMetrics } from './metrics';
 import { DEFAULT_SWEEP, PresenceService, type SweepOptions } from './presence-service';
+import { domainResolverFor } from './resolver';
 import { domainTable, Router } from './router';
 import { createServices } from './services';
 import { MemoryStore } from './store/memory-store';
@@ -61,15 +62,16 @@ export async function createGateway(opts: CreateGatewayOptions): Promise<Gateway
   const readiness = new ReadinessBoard();
   const inflight = new Inflight();
   const ownerOf = domainTable(config.domains);
+  const resolveDomain = domainResolverFor(config);
   const adapters = new Map<Protocol, Adapter>();
   const hub = { adapter: (p: Protocol) => adapters.get(p), isReady: (p: Protocol) => readiness.isOk(p) };
 
   const router = new Router({
     gatewayId: config.gateway.id, messageTimeoutMs: config.gateway.messageTimeoutMs, dedupeTtlSeconds: config.gateway.dedupeTtlSeconds,
-    store, hub, ownerOf, metrics, log: log.child({ module: 'router' }),
+    store, hub, ownerOf, ...(resolveDomain ? { resolveDomain } : {}), metrics, log: log.child({ module: 'router' }),
   });
   const presence = new PresenceService(
-    { config, store, hub, ownerOf, metrics, log: log.child({ module: 'presence' }) },
+    { config, store, hub, ownerOf, ...(resolveDomain ? { resolveDomain } : {}), metrics, log: log.child({ module: 'presence' }) },
     store.state('_gw'), { ...DEFAULT_SWEEP, ...opts.tuning?.sweep },
   );
   const accounts = new Accounts(store);

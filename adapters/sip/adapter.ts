@@ -55,7 +55,7 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
       if (split.message?.kind !== 'request' || split.message.method === 'ACK') return undefined;
       return errorResponse(split.message, frame.error, remote);
     },
-  }, options.clientTimeoutMs, options.dnsServers);
+  }, options.clientTimeoutMs, options.dnsServers ?? (config.resolver?.servers?.length ? config.resolver.servers : undefined));
   const notifier = new PresenceNotifier(stack, dialogs, config.presence);
   const subscriber = new PresenceSubscriber(stack, dialogs);
 

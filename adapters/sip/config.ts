@@ -26,4 +26,6 @@ export interface PresenceLimits {
 export interface SipAdapterConfig {
   readonly presence: PresenceLimits;
   readonly sip?: SipSection;
+  /** The gateway's `resolver:` section: its DNS servers serve the RFC 3263 lookups too. */
+  readonly resolver?: { readonly servers?: readonly string[]; readonly timeoutMs?: number };
 }

@@ -33,6 +33,8 @@ export const DEFAULTS = deepFreeze({
     heartbeatSeconds: 30,
     maxBodyBytes: 1_048_576,
   },
+  /** DNS lookup of unknown domains; `enabled` defaults to "sip or xmpp is configured". */
+  resolver: { timeoutMs: 2000, cacheSeconds: 300, negativeCacheSeconds: 60, maxEntries: 1000 },
   /** Applied only when the file has a `sip:` section. */
   sip: { listen: {} },
   /** Applied only when the file has an `xmpp:` section. */

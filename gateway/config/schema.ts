@@ -86,6 +86,19 @@ const xmpp = obj({
   }), 100)),
 });
 
+/** A DNS server as node:dns takes it: an IP address, optionally with a port. */
+const IP_PORT = /^(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*)$/;
+
+/** `resolver:` (gateway/resolver.ts; shape in gateway/config/types.ts ResolverConfig). */
+const resolver = obj({
+  enabled: opt(bool()),
+  servers: opt(list(str({ pattern: IP_PORT, what: 'an IP address with an optional port, such as 127.0.0.1:5353 or [::1]:53' }), 16)),
+  timeoutMs: req(int(50, 30_000)),
+  cacheSeconds: req(int(0, 86_400)),
+  negativeCacheSeconds: req(int(0, 86_400)),
+  maxEntries: req(int(1, 1_000_000)),
+});
+
 const PROTOCOLS = ['json', 'sip', 'xmpp'] as const;
 
 /** The whole configuration, with cross-section checks after each section passed its own. */
@@ -98,6 +111,7 @@ export const CONFIG_SCHEMA: Check<Record<string, unknown>> = obj({
   json: opt(json),
   sip: opt(sip),
   xmpp: opt(xmpp),
+  resolver: opt(resolver),
 }, (v, _path, problems) => {
   const domains = v.domains as Record<string, string>;
   for (const [d, p] of Object.entries(domains)) {

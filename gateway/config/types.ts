@@ -53,6 +53,30 @@ export interface XmppConfig {
   readonly clients: readonly XmppClientConfig[];
 }
 
+/**
+ * `resolver:` how domains missing from `domains` are found in the DNS (gateway/resolver.ts: RFC
+ * 3861 _im/_pres SRV, RFC 3263 _sip/_sips, RFC 6120 _xmpp-server).
+ */
+export interface ResolverConfig {
+  /** Default: true when a sip or xmpp section is configured (see resolverEnabled). */
+  readonly enabled?: boolean;
+  /** DNS servers as "ip" or "ip:port" ("[ipv6]:port"); default the system's. The SIP adapter's RFC 3263 lookups use them too. */
+  readonly servers?: readonly string[];
+  /** Bound on one lookup, in milliseconds. */
+  readonly timeoutMs: number;
+  /** How long an answer is kept (node:dns does not report SRV TTLs). */
+  readonly cacheSeconds: number;
+  /** How long "no records" is kept (RFC 2308 negative caching). */
+  readonly negativeCacheSeconds: number;
+  /** Most domains held in the cache. */
+  readonly maxEntries: number;
+}
+
+/** Whether unknown domains are looked up in the DNS. */
+export function resolverEnabled(c: Pick<GatewayConfig, 'resolver' | 'sip' | 'xmpp'>): boolean {
+  return c.resolver?.enabled ?? (c.sip !== undefined || c.xmpp !== undefined);
+}
+
 export interface GatewayConfig {
   readonly gateway: {
     /** This deployment's id in the received-trace; every instance shares it. */
@@ -79,4 +103,6 @@ export interface GatewayConfig {
   readonly json?: JsonConfig;
   readonly sip?: SipConfig;
   readonly xmpp?: XmppConfig;
+  /** Optional so that configurations built in code need not name it; the loader always fills it. */
+  readonly resolver?: ResolverConfig;
 }
