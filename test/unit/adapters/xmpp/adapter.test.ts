@@ -44,6 +44,8 @@ function setup(mode: 'component' | 'client', deliver: (op: MessageOp) => Outcome
     setReady: (r: boolean, why?: string) => ready.push([r, why]),
     deliver: async (op: MessageOp) => { delivered.push(op); return deliver(op); },
     state: { get: async () => undefined, set: async () => {}, setIfAbsent: async () => true, del: async () => {}, keys: async () => [] },
+    // The standby relay (relay.ts) listens on the Bus; one instance here, so nothing arrives.
+    bus: { publish: async () => {}, subscribe: async () => async () => {} },
   } as unknown as AdapterContext;
   const config: XmppAdapterConfig = {
     gateway: { maxForwards: 70, messageTimeoutMs: 2000 },
