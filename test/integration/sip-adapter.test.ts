@@ -204,6 +204,22 @@ describe('SIP adapter with real SIPp and sipsak', () => {
     }
   });
 
+  it('after a 100 Trying the MESSAGE is still retransmitted (Timer E in Proceeding, RFC 3261 17.1.2.2) until the late 200', async () => {
+    await adapter.stop();
+    const uasPort = await freeUdpPort();
+    adapter = createSipAdapterWith(configFor(`sip:127.0.0.1:${uasPort}`), ctx, { clientTimeoutMs: 8000 }) as Adapter & { local: Local };
+    await adapter.start();
+    const uas = startSipp({ scenario: 'message-provisional-uas.xml', localPort: uasPort });
+    await waitForUdpListener(uasPort);
+    expect(await adapter.sendMessage(outbound({}))).toEqual({ status: 'delivered' });
+    const r = await uas.done;
+    expect(r.code).toBe(0);
+    // The first MESSAGE, then at least one retransmission after the 100 (at T1 = 500 ms; the
+    // next would be T2 = 4 s later, after the 200 at 1.8 s).
+    const received = r.messages.match(/^MESSAGE sip:/gm) ?? [];
+    expect(received.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('an unanswered outbound MESSAGE times out (Timer F) with retransmissions', async () => {
     await adapter.stop();
     const silentPort = await freeUdpPort();
