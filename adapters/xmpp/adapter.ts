@@ -18,7 +18,7 @@ import { type BackoffOptions, withTimeout, XmppLink } from './connection';
 import { Deadlines } from './deadlines';
 import { installIqAnswers } from './disco';
 import { componentFor, messageFromCanonical } from './from-canonical';
-import { ComponentLease, type LeaseTiming } from './lease';
+import { type ComponentLease, isStandby, type LeaseTiming, leaseLink, remoteHolder } from './lease';
 import { XmppPresence } from './presence';
 import { HolderRelay } from './relay';
 import { messageToCanonical } from './to-canonical';
@@ -145,7 +145,7 @@ export class XmppAdapter implements Adapter {
    */
   private reportReadiness(): void {
     if (this.stopped) return;
-    const down = this.links.filter((l) => !l.online && !this.isStandby(l));
+    const down = this.links.filter((l) => !l.online && !isStandby(l, this.ctx.instanceId));
     const reason = down.length === 0 ? undefined : down.map((l) => l.reason ?? `${l.kind} ${l.domain} not connected`).join('; ');
     // Leases report after every poll; only a change is worth a log line.
     const key = reason ?? '';
@@ -167,34 +167,6 @@ export class XmppAdapter implements Adapter {
     });
   }
 
-  private isStandby(l: LinkEntry): boolean {
-    return l.lease !== undefined && !l.lease.held && !l.lease.failure && l.lease.holder !== undefined && l.lease.holder !== this.ctx.instanceId;
-  }
-
-  /** The lease of a component: won -> connect, lost -> disconnect (lease.ts says why). */
-  private leaseFor(l: LinkEntry): ComponentLease {
-    return new ComponentLease({
-      state: this.ctx.state, key: `lease:${l.domain}`, owner: this.ctx.instanceId,
-      log: this.ctx.log.child({ component: l.domain }),
-      ...(this.opts.lease ? { timing: this.opts.lease } : {}),
-      onAcquire: async () => {
-        try {
-          await l.link.start();
-        } catch (err) {
-          l.reason = err instanceof Error ? err.message : String(err);
-          throw err;
-        }
-      },
-      onLose: async (reason) => {
-        await l.link.stop();
-        l.online = false;
-        l.reason = `component ${l.domain}: lease lost (${reason})`;
-        this.reportReadiness();
-      },
-      onChange: () => this.reportReadiness(),
-    });
-  }
-
   async start(): Promise<void> {
     if (this.links.length === 0) throw new SwitchboardError('bad-request', 'xmpp: no components and no clients configured');
     this.ctx.setReady(false, 'xmpp: connecting');
@@ -204,7 +176,11 @@ export class XmppAdapter implements Adapter {
     // connect only under their lease; a standby keeps polling for it.
     await Promise.all(this.links.map((l) => {
       if (l.kind === 'client') return l.link.start();
-      l.lease = this.leaseFor(l);
+      l.lease = leaseLink(l, {
+        state: this.ctx.state, owner: this.ctx.instanceId, log: this.ctx.log.child({ component: l.domain }),
+        ...(this.opts.lease ? { timing: this.opts.lease } : {}),
+        onChange: () => this.reportReadiness(),
+      });
       return l.lease.start();
     }));
     this.reportReadiness();
@@ -229,18 +205,6 @@ export class XmppAdapter implements Adapter {
     await this.relay.stop();
   }
 
-  /**
-   * The instance to relay through when a component's connection is held elsewhere; undefined when
-   * this instance should send itself (it holds the lease, or the link is not leased).
-   */
-  private async remoteHolder(entry: LinkEntry): Promise<{ holder?: string } | undefined> {
-    const lease = entry.lease;
-    if (!lease || lease.held) return undefined;
-    let holder = lease.holder;
-    if (holder === undefined) holder = await lease.currentHolder().catch(() => undefined);
-    return holder !== undefined && holder !== this.ctx.instanceId ? { holder } : {};
-  }
-
   /** The link a stanza from this gateway-side address leaves on. */
   private linkFor(from: Address): LinkEntry | undefined {
     const client = this.links.find((l) => l.kind === 'client' && l.serves && addressKey(l.serves) === addressKey({ local: from.local, domain: from.domain }));
@@ -251,7 +215,7 @@ export class XmppAdapter implements Adapter {
 
   private async sendPresence(p: OutPresence, origin: Address): Promise<void> {
     const entry = this.linkFor(origin);
-    const remote = entry && await this.remoteHolder(entry);
+    const remote = entry && await remoteHolder(entry, this.ctx.instanceId);
     if (remote) {
       if (remote.holder === undefined) throw new SwitchboardError('service-unavailable', `no instance holds XMPP component ${entry.domain}`);
       return this.relay.sendPresence(remote.holder, p, origin);
@@ -279,7 +243,7 @@ export class XmppAdapter implements Adapter {
    */
   async sendMessage(op: MessageOp): Promise<Outcome> {
     const entry = this.linkFor(op.from);
-    const remote = entry && await this.remoteHolder(entry);
+    const remote = entry && await remoteHolder(entry, this.ctx.instanceId);
     if (remote) {
       if (remote.holder === undefined) return failed('service-unavailable', `no instance holds XMPP component ${entry.domain}`);
       return this.relay.sendMessage(remote.holder, op);

@@ -195,6 +195,53 @@ export class ComponentLease {
   }
 }
 
+/** What the adapter keeps per component, as far as its lease is concerned. */
+export interface LeasedLink {
+  readonly domain: string;
+  readonly link: { start(): Promise<void>; stop(): Promise<void> };
+  online: boolean;
+  reason?: string;
+  lease?: ComponentLease;
+}
+
+/** The lease of a component link: won -> connect, lost -> disconnect and say why. */
+export function leaseLink(l: LeasedLink, o: Pick<LeaseOptions, 'state' | 'owner' | 'log' | 'timing'> & { readonly onChange: () => void }): ComponentLease {
+  return new ComponentLease({
+    ...o, key: `lease:${l.domain}`,
+    onAcquire: async () => {
+      try {
+        await l.link.start();
+      } catch (err) {
+        l.reason = errText(err);
+        throw err;
+      }
+    },
+    onLose: async (reason) => {
+      await l.link.stop();
+      l.online = false;
+      l.reason = `component ${l.domain}: lease lost (${reason})`;
+      o.onChange();
+    },
+  });
+}
+
+/** Another instance holds the link's lease (and this one can serve through it). */
+export function isStandby(l: LeasedLink, self: string): boolean {
+  const lease = l.lease;
+  return lease !== undefined && !lease.held && !lease.failure && lease.holder !== undefined && lease.holder !== self;
+}
+
+/**
+ * Where to send for a link: undefined when this instance sends itself (it holds the lease, or the
+ * link is not leased); { holder } to relay through; {} when nobody holds it.
+ */
+export async function remoteHolder(l: LeasedLink, self: string): Promise<{ holder?: string } | undefined> {
+  const lease = l.lease;
+  if (!lease || lease.held) return undefined;
+  const holder = lease.holder ?? await lease.currentHolder().catch(() => undefined);
+  return holder !== undefined && holder !== self ? { holder } : {};
+}
+
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
