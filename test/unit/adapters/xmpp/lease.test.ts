@@ -4,7 +4,7 @@
  * test/integration/xmpp-lease.test.ts and the store contract test). Short real timers.
  */
 import type { AdapterContext, AdapterState } from '../../../../canonical/adapter';
-import { ComponentLease, type LeaseTiming } from '../../../../adapters/xmpp/lease';
+import { ComponentLease, isStandby, type LeaseTiming, leaseLink, remoteHolder } from '../../../../adapters/xmpp/lease';
 import { HolderRelay } from '../../../../adapters/xmpp/relay';
 import type { MessageOp } from '../../../../canonical/operations';
 import { MemoryStore } from '../../../../gateway/store/memory-store';
@@ -115,6 +115,42 @@ describe('ComponentLease', () => {
 
   it('refuses a renewal period that leaves no margin inside the TTL', () => {
     expect(() => lease('a', store.state('x'), [], { timing: { ttlMs: 1000, renewMs: 600, pollMs: 50 } })).toThrow(/renewMs/);
+  });
+});
+
+describe('leaseLink, isStandby, remoteHolder', () => {
+  it('the holder sends itself, a standby relays through the holder, and nobody holding is {} (fail fast)', async () => {
+    const st = store.state('xmpp');
+    const calls: string[] = [];
+    const mk = (name: string) => ({ domain: 'sip.example.test', online: false, reason: undefined as string | undefined,
+      link: { start: async () => { calls.push(`${name} start`); }, stop: async () => { calls.push(`${name} stop`); } } });
+    const a = mk('a');
+    const b = mk('b');
+    const la = leaseLink(a, { state: st, owner: 'a', log, timing: T, onChange: () => {} });
+    const lb = leaseLink(b, { state: st, owner: 'b', log, timing: T, onChange: () => {} });
+    leases.push(la, lb);
+    Object.assign(a, { lease: la });
+    Object.assign(b, { lease: lb });
+    await la.start();
+    await lb.start();
+    expect(calls).toEqual(['a start']);
+    expect(await remoteHolder(a, 'a')).toBeUndefined();
+    expect(await remoteHolder(b, 'b')).toEqual({ holder: 'a' });
+    expect([isStandby(a, 'a'), isStandby(b, 'b')]).toEqual([false, true]);
+    await lb.stop(); // so that b does not win what a gives back
+    await la.stop();
+    await la.release();
+    // A link whose lease has seen no holder yet reads the store: nobody holds it.
+    const d = { ...mk('d'), lease: leaseLink(mk('d'), { state: st, owner: 'd', log, timing: T, onChange: () => {} }) };
+    expect(await remoteHolder(d, 'd')).toEqual({});
+    // A loss stops the link and says why.
+    const c = mk('c');
+    const lc = leaseLink(c, { state: st, owner: 'c', log, timing: T, onChange: () => {} });
+    leases.push(lc);
+    await lc.start();
+    await st.set('lease:sip.example.test', 'z', 5);
+    await until(() => calls.includes('c stop'), T.renewMs * 3);
+    expect(c.reason).toMatch(/lease lost \(another instance holds the lease now\)/);
   });
 });
 
