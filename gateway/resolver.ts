@@ -25,6 +25,7 @@
  */
 import { promises as dns } from 'node:dns';
 import type { Protocol } from '../canonical/operations';
+import { usableSrv } from '../canonical/srv';
 import { resolverEnabled, type GatewayConfig } from './config/types';
 
 export type LookupKind = 'im' | 'pres';
@@ -87,7 +88,8 @@ export class DomainResolver {
     else {
       const r = new dns.Resolver({ timeout: o.timeoutMs, tries: 1 });
       if (o.servers?.length) r.setServers([...o.servers]);
-      this.query = async (name) => (await r.resolveSrv(name)).length;
+      // RFC 2782: a single record with target "." says the service is not offered: no records.
+      this.query = async (name) => usableSrv(await r.resolveSrv(name)).length;
     }
   }
 

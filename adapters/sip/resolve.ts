@@ -8,6 +8,7 @@
  */
 import { promises as dns } from 'node:dns';
 import { TransportError } from '../../canonical/errors';
+import { orderSrv } from '../../canonical/srv';
 import type { Remote, TransportName } from './transport';
 import { isIPv4, parseSipUri } from './wire-uri';
 
@@ -41,18 +42,28 @@ export async function resolveTarget(uri: string, opts: ResolveOptions): Promise<
   if (opts.servers?.length) resolver.setServers([...opts.servers]);
   if (target.port === undefined) {
     const order: TransportName[] = wanted === 'TCP' ? ['TCP'] : wanted === 'UDP' ? ['UDP'] : ['UDP', 'TCP'];
+    let sawSrv = false;
     for (const t of order) {
       if (!opts.transports.includes(t)) continue;
+      let srv: Awaited<ReturnType<typeof resolver.resolveSrv>>;
       try {
-        const srv = await resolver.resolveSrv(`_sip._${t.toLowerCase()}.${host}`);
-        srv.sort((a, b) => a.priority - b.priority || b.weight - a.weight);
-        const best = srv[0];
-        if (best) {
-          const addr = await lookupA(resolver, best.name);
-          return { transport: t, address: addr, port: best.port };
-        }
-      } catch { /* no SRV for this transport: try the next, then A */ }
+        srv = await resolver.resolveSrv(`_sip._${t.toLowerCase()}.${host}`);
+      } catch { continue; /* no SRV for this transport: try the next, then A */ }
+      // RFC 3263 4.2: "the procedures of RFC 2782, as described in the section titled "Usage
+      // rules" are followed" (canonical/srv.ts); the first target that has an address is used.
+      // Bounded: at most 8 targets are looked up.
+      const ordered = orderSrv(srv).slice(0, 8);
+      for (const target of ordered) {
+        try {
+          return { transport: t, address: await lookupA(resolver, target.name), port: target.port };
+        } catch { /* this target has no address: the next one */ }
+      }
+      if (srv.length > 0) sawSrv = true;
     }
+    // RFC 3263 4.2 "If no SRV records were found, the client performs an A or AAAA record lookup
+    // of the domain name": only then (records with only "." targets or targets without an address
+    // say where the service is, and it is not reachable).
+    if (sawSrv) throw new TransportError('remote-unreachable', `no reachable SRV target for ${host}`);
   }
   return { transport: pick(undefined), address: await lookupA(resolver, host), port: target.port ?? 5060 };
 }

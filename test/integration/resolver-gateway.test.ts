@@ -33,8 +33,12 @@ beforeAll(async () => {
       const srv = (port: number, target: string) => ({ name: q.name, type: Packet.TYPE.SRV, class: Packet.CLASS.IN, ttl: 60, priority: 10, weight: 5, port, target });
       if (q.type === Packet.TYPE.SRV && q.name === '_im._sip.far.test') answers.push(srv(uasPort, 'uas.far.test'));
       else if (q.type === Packet.TYPE.SRV && q.name === '_sip._udp.far.test') answers.push(srv(uasPort, 'uas.far.test'));
-      // near.test publishes only the RFC 3263 record, no RFC 3861 one.
-      else if (q.type === Packet.TYPE.SRV && q.name === '_sip._udp.near.test') answers.push(srv(uasPort, 'uas.far.test'));
+      // near.test publishes only the RFC 3263 records, no RFC 3861 one: the preferred target
+      // (priority 5) has no address, the next one (priority 10) is the UAS (RFC 2782 order).
+      else if (q.type === Packet.TYPE.SRV && q.name === '_sip._udp.near.test') {
+        answers.push(srv(uasPort, 'uas.far.test'));
+        answers.push({ ...srv(uasPort + 1, 'gone.near.test'), priority: 5 });
+      }
       else if (q.type === Packet.TYPE.A && q.name === 'uas.far.test') answers.push({ name: q.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address: '127.0.0.1' });
       else response.header.rcode = 3; // NXDOMAIN
       void send(response);
@@ -84,7 +88,7 @@ describe('unknown domains by DNS SRV', () => {
     expect(queries.some((q) => q.includes('xmpp'))).toBe(false);
   });
 
-  it('a domain with only a _sip._udp SRV record (RFC 3263) is a SIP domain too', async () => {
+  it('a domain with only _sip._udp SRV records (RFC 3263) is a SIP domain too; targets are tried in RFC 2782 order', async () => {
     const uas = startSipp({ scenario: 'message-uas.xml', localPort: uasPort });
     await waitForUdpListener(uasPort);
     const r = await api(g.url, alice, 'POST', '/v1/messages', { to: 'frank@near.test', text: 'by _sip._udp' });
@@ -93,6 +97,9 @@ describe('unknown domains by DNS SRV', () => {
     expect(s.code).toBe(0);
     expect(receivedSipMessage(s.messages).head).toMatch(/^MESSAGE sip:frank@near\.test SIP\/2\.0\r\n/);
     expect(count('_im._sip.near.test')).toBe(1);
+    // The preferred target was tried first and had no address.
+    expect(queries.indexOf('gone.near.test')).toBeGreaterThan(-1);
+    expect(queries.lastIndexOf('gone.near.test')).toBeLessThan(queries.lastIndexOf('uas.far.test'));
   });
 
   it('a domain without records fails unknown-domain, and "no records" is cached too', async () => {
