@@ -10,7 +10,7 @@ import dns2, { Packet } from 'dns2';
 import { receivedSipMessage } from '../support/sip-log';
 import { startSipp, waitForUdpListener } from '../support/sipp';
 import { freeUdpPort } from '../support/ports';
-import { addAccount, api, freePort, type Running, startGateway } from './json-client';
+import { addAccount, api, freePort, openStream, type Running, startGateway } from './json-client';
 
 const GW_ID = 'gw-resolver-test.example';
 let g: Running;
@@ -39,6 +39,8 @@ beforeAll(async () => {
         answers.push(srv(uasPort, 'uas.far.test'));
         answers.push({ ...srv(uasPort + 1, 'gone.near.test'), priority: 5 });
       }
+      // pres.test: RFC 3861 "_pres" for presence, and the RFC 3263 record the SIP adapter uses.
+      else if (q.type === Packet.TYPE.SRV && (q.name === '_pres._sip.pres.test' || q.name === '_sip._udp.pres.test')) answers.push(srv(uasPort, 'uas.far.test'));
       else if (q.type === Packet.TYPE.A && q.name === 'uas.far.test') answers.push({ name: q.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address: '127.0.0.1' });
       else response.header.rcode = 3; // NXDOMAIN
       void send(response);
@@ -110,6 +112,24 @@ describe('unknown domains by DNS SRV', () => {
     const r2 = await api(g.url, alice, 'POST', '/v1/messages', { to: 'erin@nowhere.test', text: 'anyone at all?' });
     expect(r2.json.outcome).toMatchObject({ status: 'failed', code: 'unknown-domain' });
     expect(queries.length).toBe(before + 4);
+  });
+
+  it('presence: a JSON watcher of pat@pres.test (found by _pres._sip) gets the SIP side\'s NOTIFY; unsubscribing ends it upstream', async () => {
+    const bob = await addAccount(g.url, 'bob@api.example.test');
+    const stream = await openStream(g.url, bob);
+    try {
+      const uas = startSipp({ scenario: 'subscribe-uas.xml', localPort: uasPort, keys: { pres: 'pat@pres.test' } });
+      await waitForUdpListener(uasPort);
+      const sub = await api(g.url, bob, 'POST', '/v1/subscriptions', { presentity: 'pat@pres.test', expires: 300 });
+      expect(sub.status).toBe(201);
+      await stream.next((x) => x.type === 'presence' && x.presentity === 'pat@pres.test' && x.presence?.view?.note === 'on the SIP side');
+      expect(count('_pres._sip.pres.test')).toBe(1);
+      expect(count('_im._sip.pres.test')).toBe(0);
+      expect((await api(g.url, bob, 'DELETE', `/v1/subscriptions/${sub.json.id}`)).status).toBe(200);
+      const u = await uas.done;
+      expect(u.errors).toBe('');
+      expect(u.code).toBe(0);
+    } finally { await stream.close(); }
   });
 
   it('configured domains are not looked up', async () => {
