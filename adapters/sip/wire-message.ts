@@ -107,41 +107,32 @@ export function splitMessage(input: Buffer, datagram: boolean): SplitResult {
   if (end > LIMITS.maxHeaderBytes) return { fault: new SipWireError(513, 'Message Too Large (header section)') };
   const head = buf.subarray(0, end);
   if (!isUtf8(head)) return { fault: bad('Header section is not valid UTF-8') };
-  const lines = head.toString('utf8').split('\r\n');
+  const text = head.toString('utf8');
+  const lines = text.split('\r\n');
   let fault: SipWireError | undefined;
   const note = (e: SipWireError): void => { fault ??= e; };
+  // One scan for a CR or LF outside a CRLF pair; only then is each line looked at for one.
+  const bare = hasBareCrOrLf(text);
 
   const startLine = lines[0] ?? '';
-  if (/[\r\n]/.test(startLine)) note(bad('Bare CR or LF in start line'));
+  if (bare && /[\r\n]/.test(startLine)) note(bad('Bare CR or LF in start line'));
   const headers: SipHeader[] = [];
   let current: string | undefined;
-  const flush = (): void => {
-    if (current === undefined) return;
-    const line = current;
-    current = undefined;
-    const colon = line.indexOf(':');
-    if (colon < 0) { note(bad(`Header line without colon: ${clip(line)}`)); return; }
-    const rawName = line.slice(0, colon).replace(/[ \t]+$/, '');
-    if (!isToken(rawName)) { note(bad(`Malformed header name ${clip(rawName)}`)); return; }
-    const lower = rawName.toLowerCase();
-    const name = COMPACT[lower] ?? lower;
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-    headers.push({ name, value });
-  };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (/[\r\n]/.test(line)) { note(bad('Bare CR or LF in header section')); continue; }
-    if (line.startsWith(' ') || line.startsWith('\t')) {
+    if (bare && /[\r\n]/.test(line)) { note(bad('Bare CR or LF in header section')); continue; }
+    const c0 = line.charCodeAt(0);
+    if (c0 === 0x20 || c0 === 0x09) {
       if (current === undefined) { note(bad('Continuation line before the first header field')); continue; }
       // RFC 3261 7.3.1: folding (CRLF followed by WSP) is replaced by a single SP.
-      current += ' ' + line.replace(/^[ \t]+/, '');
+      current += ' ' + line.slice(skipLws(line, 0));
       continue;
     }
-    flush();
+    if (current !== undefined) addHeader(current, headers, note);
     current = line;
     if (headers.length >= LIMITS.maxHeaderFields) { note(new SipWireError(513, 'Message Too Large (too many header fields)')); break; }
   }
-  flush();
+  if (current !== undefined) addHeader(current, headers, note);
 
   // Body framing by Content-Length (RFC 3261 18.3, RFC 4475 3.1.2.2/3.1.2.3/3.3.9).
   const bodyStart = Math.min(end + 4, buf.length);
@@ -182,8 +173,8 @@ export function splitMessage(input: Buffer, datagram: boolean): SplitResult {
       ? 'Request-URI contains white space'
       : 'Malformed Request-Line: expected Method SP Request-URI SP SIP-Version');
   } else if (!isToken(method)) lineFault = bad('Malformed method');
-  else if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) lineFault = bad('Malformed SIP-Version');
-  else if (!/^SIP\/2\.0$/i.test(version)) lineFault = new SipWireError(505, 'Version Not Supported');
+  else if (version !== 'SIP/2.0' && !/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) lineFault = bad('Malformed SIP-Version');
+  else if (version !== 'SIP/2.0' && !/^SIP\/2\.0$/i.test(version)) lineFault = new SipWireError(505, 'Version Not Supported');
   else if (uri.startsWith('<')) lineFault = bad('Request-URI enclosed in <>');
   else {
     try {
@@ -196,7 +187,56 @@ export function splitMessage(input: Buffer, datagram: boolean): SplitResult {
   }
   const message: SipRequest = { kind: 'request', method, uri, sipUri, uriScheme: scheme, headers, body, raw };
   const first = lineFault ?? fault;
+  if (!first && !lateFault) return { message };
   return { message, ...(first ? { fault: first } : {}), ...(lateFault ? { lateFault } : {}) };
+}
+
+/** True when `s` holds a CR not followed by LF, or an LF not preceded by CR. */
+function hasBareCrOrLf(s: string): boolean {
+  for (let i = s.indexOf('\r'); i >= 0; i = s.indexOf('\r', i + 2)) if (s.charCodeAt(i + 1) !== 0x0a) return true;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) if (s.charCodeAt(i - 1) !== 0x0d) return true;
+  return false;
+}
+
+/** Index of the first character at or after `i` that is not SP or HTAB. */
+function skipLws(s: string, i: number): number {
+  while (i < s.length && (s.charCodeAt(i) === 0x20 || s.charCodeAt(i) === 0x09)) i++;
+  return i;
+}
+
+/** Index after the last character before `end` that is not SP or HTAB. */
+function trimLwsEnd(s: string, start: number, end: number): number {
+  while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
+  return end;
+}
+
+/**
+ * Header names as they usually arrive, mapped to their lower-cased long form: a hit skips the
+ * token check and the case folding (a fixed table, so it cannot grow with input).
+ */
+const NAME_CACHE: ReadonlyMap<string, string> = (() => {
+  const m = new Map<string, string>();
+  const names = ['Via', 'Max-Forwards', 'From', 'To', 'Call-ID', 'Call-Id', 'CSeq', 'Contact', 'Content-Type', 'Content-Length',
+    'Expires', 'Event', 'Subscription-State', 'Accept', 'Allow', 'Supported', 'Require', 'Record-Route', 'Route', 'User-Agent',
+    'Server', 'Allow-Events', 'SIP-ETag', 'SIP-If-Match', 'Min-Expires', 'Date', 'Subject', 'Content-Encoding'];
+  for (const n of names) { m.set(n, n.toLowerCase()); m.set(n.toLowerCase(), n.toLowerCase()); }
+  for (const [k, v] of Object.entries(COMPACT)) { m.set(k, v); m.set(k.toUpperCase(), v); }
+  return m;
+})();
+
+/** One unfolded header line -> a SipHeader (name lower-cased long form, value LWS-trimmed). */
+function addHeader(line: string, headers: SipHeader[], note: (e: SipWireError) => void): void {
+  const colon = line.indexOf(':');
+  if (colon < 0) { note(bad(`Header line without colon: ${clip(line)}`)); return; }
+  const rawName = line.slice(0, trimLwsEnd(line, 0, colon));
+  let name = NAME_CACHE.get(rawName);
+  if (name === undefined) {
+    if (!isToken(rawName)) { note(bad(`Malformed header name ${clip(rawName)}`)); return; }
+    const lower = rawName.toLowerCase();
+    name = COMPACT[lower] ?? lower;
+  }
+  const from = skipLws(line, colon + 1);
+  headers.push({ name, value: line.slice(from, trimLwsEnd(line, from, line.length)) });
 }
 
 /** Header fields with their own grammar in wire-grammar.ts (checked there, not as plain text). */
