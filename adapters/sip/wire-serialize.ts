@@ -4,7 +4,7 @@
  * Pure: no I/O.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { headerValue, headerValues, type SipMessage } from './wire-message';
+import type { SipMessage } from './wire-message';
 
 export type HeaderPair = readonly [string, string];
 
@@ -43,22 +43,30 @@ export function buildResponse(
   phrase: string,
   opts: { toTag?: string; headers?: readonly HeaderPair[]; body?: { type: string; bytes: Uint8Array }; received?: { address: string; port: number } } = {},
 ): Buffer {
-  const lines: string[] = [`SIP/2.0 ${status} ${phrase.replace(/[\r\n]/g, ' ')}`];
-  const vias = headerValues(req, 'via');
-  vias.forEach((v, i) => lines.push(`Via: ${i === 0 && opts.received ? withReceived(v, opts.received) : v}`));
-  const from = headerValue(req, 'from');
-  if (from !== undefined) lines.push(`From: ${from}`);
-  const to = headerValue(req, 'to');
-  if (to !== undefined) lines.push(`To: ${to}${status > 100 && opts.toTag && !/;\s*tag\s*=/i.test(to) ? `;tag=${opts.toTag}` : ''}`);
-  const callId = headerValue(req, 'call-id');
-  if (callId !== undefined) lines.push(`Call-ID: ${callId}`);
-  const cseq = headerValue(req, 'cseq');
-  if (cseq !== undefined) lines.push(`CSeq: ${cseq}`);
-  for (const [n, v] of opts.headers ?? []) lines.push(`${n}: ${v}`);
-  const body = opts.body?.bytes ?? EMPTY;
-  if (opts.body) lines.push(`Content-Type: ${opts.body.type}`);
-  lines.push(`Content-Length: ${body.length}`, '', '');
-  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'utf8'), body]);
+  // One pass over the request's fields and one string: this runs once per relayed MESSAGE.
+  let vias = '';
+  let from: string | undefined;
+  let to: string | undefined;
+  let callId: string | undefined;
+  let cseq: string | undefined;
+  for (const h of req.headers) {
+    switch (h.name) {
+      case 'via': vias += `Via: ${vias === '' && opts.received ? withReceived(h.value, opts.received) : h.value}\r\n`; break;
+      case 'from': from ??= h.value; break;
+      case 'to': to ??= h.value; break;
+      case 'call-id': callId ??= h.value; break;
+      case 'cseq': cseq ??= h.value; break;
+    }
+  }
+  let text = `SIP/2.0 ${status} ${/[\r\n]/.test(phrase) ? phrase.replace(/[\r\n]/g, ' ') : phrase}\r\n${vias}`;
+  if (from !== undefined) text += `From: ${from}\r\n`;
+  if (to !== undefined) text += `To: ${to}${status > 100 && opts.toTag && !/;\s*tag\s*=/i.test(to) ? `;tag=${opts.toTag}` : ''}\r\n`;
+  if (callId !== undefined) text += `Call-ID: ${callId}\r\n`;
+  if (cseq !== undefined) text += `CSeq: ${cseq}\r\n`;
+  if (opts.headers) for (const [n, v] of opts.headers) text += `${n}: ${v}\r\n`;
+  if (!opts.body) return Buffer.from(`${text}Content-Length: 0\r\n\r\n`, 'utf8');
+  text += `Content-Type: ${opts.body.type}\r\nContent-Length: ${opts.body.bytes.length}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(text, 'utf8'), opts.body.bytes]);
 }
 
 /** Adds received= (and fills an empty rport) on the topmost Via value, leaving the rest as received. */
