@@ -53,11 +53,11 @@ export class Notifier {
   constructor(private readonly d: PresenceDeps) {}
 
   /** One notification to one watcher; never throws (the outcome is logged and counted). */
-  async notifyOne(sub: SubscriptionRecord, presence: Content | undefined, state: SubscriptionState, reason?: TerminationReason, presentity?: Address): Promise<Outcome> {
+  async notifyOne(sub: SubscriptionRecord, presence: Content | undefined, state: SubscriptionState, reason?: TerminationReason, presentity?: Address, watcher?: Address): Promise<Outcome> {
     const op: NotifyOp = {
       kind: 'notify', transactionId: randomUUID(), subscriptionId: sub.id,
-      // A fan-out passes its presentity, parsed once for all watchers.
-      watcher: watcherOf(sub), presentity: presentity ?? parseAddressKey(sub.presentity),
+      // A fan-out passes its presentity, parsed once for all watchers, and the watcher it has parsed already.
+      watcher: watcher ?? watcherOf(sub), presentity: presentity ?? parseAddressKey(sub.presentity),
       ...(presence ? { presence } : {}), state,
       ...(state !== 'terminated' ? { expires: Math.max(0, Math.round((sub.expiresAt - Date.now()) / 1000)) } : {}),
       ...(reason ? { reason } : {}),
@@ -99,7 +99,7 @@ export class Notifier {
         await this.terminate(s, 'rejected');
         return;
       }
-      await this.notifyOne(s, viewOf(presentity, doc, viewFor(rules, presentity, watcher)), 'active', undefined, s.presentity === key ? bare : undefined);
+      await this.notifyOne(s, viewOf(presentity, doc, viewFor(rules, presentity, watcher)), 'active', undefined, s.presentity === key ? bare : undefined, watcher);
     });
   }
 

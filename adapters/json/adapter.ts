@@ -12,7 +12,7 @@ import type { Account, Adapter, AdapterContext } from '../../canonical/adapter';
 import { failed, type MessageOp, type NotifyOp, type Outcome } from '../../canonical/operations';
 import { SwitchboardError } from '../../canonical/errors';
 import type { Deps, JsonAdapterConfig } from './deps';
-import { messageFrame, notifyFrame, outcomeJson } from './from-canonical';
+import { messageFrame, notifyFrameText, outcomeJson } from './from-canonical';
 import { authenticate, bearerToken, errorHandler, sendError } from './http-util';
 import { OPENAPI } from './openapi';
 import { adminRoutes } from './routes-admin';
@@ -187,7 +187,7 @@ export function createJsonAdapter(config: JsonAdapterConfig, ctx: AdapterContext
       return hub.deliver(op.to, messageFrame(op));
     },
     async sendNotify(op: NotifyOp): Promise<Outcome> {
-      return hub.deliver(op.watcher, notifyFrame(op));
+      return hub.deliver(op.watcher, notifyFrameText(op));
     },
     async isOnline(address: Address): Promise<boolean> {
       return hub.isOnline(address);

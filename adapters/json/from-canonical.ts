@@ -109,17 +109,35 @@ export function presenceView(c: Content): PresenceViewJson | undefined {
  * cost of a notification. Content bytes are never changed in place, so both stay valid; entries
  * go with the bytes. The view object is shared: readers only serialize it.
  */
-const converted = new WeakMap<Uint8Array, { readonly pidf: string; readonly view: PresenceViewJson | null }>();
+const converted = new WeakMap<Uint8Array, Converted>();
+interface Converted {
+  readonly pidf: string;
+  readonly view: PresenceViewJson | null;
+  /** presenceJson as JSON text for the last content type asked (almost always the only one). */
+  text?: { readonly type: string; readonly json: string };
+}
 
-/** Presence as a response member: the view, plus the exact document. */
-export function presenceJson(c: Content | undefined): Record<string, unknown> | null {
-  if (!c) return null;
+function convertedOf(c: Content): Converted {
   let done = converted.get(c.bytes);
   if (!done) {
     done = { pidf: b64(c.bytes), view: presenceView(c) ?? null };
     converted.set(c.bytes, done);
   }
+  return done;
+}
+
+/** Presence as a response member: the view, plus the exact document. */
+export function presenceJson(c: Content | undefined): Record<string, unknown> | null {
+  if (!c) return null;
+  const done = convertedOf(c);
   return { contentType: c.type, pidf: done.pidf, view: done.view };
+}
+
+/** JSON.stringify(presenceJson(c)), serialized once per document and content type. */
+function presenceJsonText(c: Content): string {
+  const done = convertedOf(c);
+  if (done.text?.type !== c.type) done.text = { type: c.type, json: JSON.stringify({ contentType: c.type, pidf: done.pidf, view: done.view }) };
+  return done.text.json;
 }
 
 /**
@@ -137,6 +155,21 @@ export function notifyFrame(op: NotifyOp): Record<string, unknown> {
     ...(op.reason !== undefined ? { reason: op.reason } : {}),
     ...(op.presence ? { presence: presenceJson(op.presence) } : {}),
   };
+}
+
+/**
+ * JSON.stringify(notifyFrame(op)), with the presence member's text made once per document: a
+ * fan-out sends the same document to every watcher, and serializing it again for each was most
+ * of the cost of a JSON notification. The presence member is the last one in both forms.
+ */
+export function notifyFrameText(op: NotifyOp): string {
+  if (!op.presence) return JSON.stringify(notifyFrame(op));
+  const head = JSON.stringify({
+    type: 'presence', subscriptionId: op.subscriptionId, presentity: addressText(op.presentity), watcher: addressText(op.watcher), state: op.state,
+    ...(op.expires !== undefined ? { expires: op.expires } : {}),
+    ...(op.reason !== undefined ? { reason: op.reason } : {}),
+  });
+  return `${head.slice(0, -1)},"presence":${presenceJsonText(op.presence)}}`;
 }
 
 export function subscriptionJson(s: SubscriptionInfo): Record<string, unknown> {

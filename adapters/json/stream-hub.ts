@@ -118,6 +118,12 @@ export class StreamHub {
   sendLocal(key: string, frame: string): Promise<boolean> {
     const set = this.clients.get(key);
     if (!set || set.size === 0) return Promise.resolve(false);
+    if (set.size === 1) {
+      // The usual case (one stream per user), without the array and the Promise.all.
+      const c = set.values().next().value as Client;
+      if (c.ws.readyState !== c.ws.OPEN) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => { c.ws.send(frame, (err) => resolve(!err)); });
+    }
     return Promise.all([...set].map((c) => new Promise<boolean>((resolve) => {
       if (c.ws.readyState !== c.ws.OPEN) { resolve(false); return; }
       c.ws.send(frame, (err) => resolve(!err));
@@ -140,12 +146,12 @@ export class StreamHub {
   }
 
   /**
-   * Delivers a frame to every live stream of `to`: here, else through the instance holding it.
+   * Delivers a frame (an object, or its JSON text) to every live stream of `to`: here, else through the instance holding it.
    * No stream anywhere: 'recipient-offline' (the sender hears of non-delivery: RFC 2779 5.4.1).
    */
-  async deliver(to: Address, frame: Record<string, unknown>): Promise<Outcome> {
+  async deliver(to: Address, frame: Record<string, unknown> | string): Promise<Outcome> {
     const key = addressKey(to);
-    const text = JSON.stringify(frame);
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
     if (await this.sendLocal(key, text)) return DELIVERED;
     const others = await this.remoteInstances(to);
     for (const instance of others) {
