@@ -57,6 +57,8 @@ declare module '@xmpp/component' {
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     send(el: Element): Promise<void>;
+    /** Writes text on the stream socket as it is (@xmpp/connection Connection.write). */
+    write(s: string): Promise<void>;
     disconnect(timeout?: number): Promise<void>;
     reconnect: { stop(): void; start(): void; delay: number };
   }

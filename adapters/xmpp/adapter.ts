@@ -23,7 +23,7 @@ import { XmppPresence } from './presence';
 import { HolderRelay } from './relay';
 import { messageToCanonical } from './to-canonical';
 import {
-  buildErrorReply, buildMessage, buildPresence, buildReceipt, readMessage, readPresence, WireError, type OutPresence,
+  buildErrorReply, buildMessage, buildPresence, buildReceipt, readMessage, readPresence, messageToXml, WireError, type OutPresence,
 } from './wire';
 
 /** Tuning that tests (and only tests) change. */
@@ -258,19 +258,22 @@ export class XmppAdapter implements Adapter {
     const id = this.newStanzaId(op.id);
     const wantReceipt = op.deliveryNotification === true;
     let out;
+    // A component writes the stanza as text (wire.ts messageToXml: no element tree); a client
+    // sends an element, which its stream management counts (XmppLink.sendText).
+    let stanza: string | Element;
     try {
       const fromJid = entry.kind === 'client' ? entry.link.jid : undefined;
       out = messageFromCanonical(op, { gatewayDomains: this.gatewayDomains, id, requestReceipt: wantReceipt, ...(fromJid ? { fromJid } : {}) });
+      stanza = entry.kind === 'component' ? messageToXml(out) : buildMessage(out);
     } catch (err) {
       if (err instanceof SwitchboardError || err instanceof WireError) {
         return failed(err instanceof SwitchboardError ? err.code : 'bad-request', err.message);
       }
       throw err;
     }
-    const el = buildMessage(out);
     const waiting = this.awaitOutcome(id, out.to.split('/')[0]!.toLowerCase(), wantReceipt);
     if (entry.kind === 'client') this.rememberSent(id);
-    entry.link.send(el).catch((err: unknown) => waiting.finish(failed('service-unavailable', err instanceof Error ? err.message : String(err))));
+    (typeof stanza === 'string' ? entry.link.sendText(stanza) : entry.link.send(stanza)).catch((err: unknown) => waiting.finish(failed('service-unavailable', err instanceof Error ? err.message : String(err))));
     return waiting.outcome;
   }
 

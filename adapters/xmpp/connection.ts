@@ -103,6 +103,18 @@ export class XmppLink {
     await e.send(el);
   }
 
+  /**
+   * Sends a stanza already serialized (wire.ts messageToXml) with xmpp.js's Connection.write: no
+   * element tree, no toString, no outgoing middleware pass. For component links only: a client
+   * link's stream management (XEP-0198) counts outgoing stanzas in that middleware, so a client
+   * sends elements (send()).
+   */
+  async sendText(xmlText: string): Promise<void> {
+    const e = this.entity;
+    if (!e || !this.online) throw new TransportError('service-unavailable', `${this.o.name} is not connected (${this.fatal ? this.fatal.message : this._state})`);
+    await e.write(xmlText);
+  }
+
   async stop(): Promise<void> {
     this.stopSignal.cancelled = true;
     this.stopSignal.wake?.();

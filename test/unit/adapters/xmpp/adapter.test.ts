@@ -29,6 +29,8 @@ class TestEntity extends EventEmitter {
   }
   async stop(): Promise<void> { this.status = 'offline'; this.emit('status', 'offline'); }
   async send(el: Element): Promise<void> { this.sent.push(el); }
+  /** The component's text path (XmppLink.sendText): parsed back, so tests read elements either way. */
+  async write(s: string): Promise<void> { for (const el of parseStanzas(s)) this.sent.push(el); }
   async disconnect(): Promise<void> {}
   inject(xml: string): void { for (const el of parseStanzas(xml, 'jabber:client')) this.emit('stanza', el); }
 }

@@ -25,6 +25,10 @@ class TestEntity extends EventEmitter {
     if (this.failNext) { this.failNext = false; throw new Error('socket closed'); }
     this.writes.push(el.toString());
   }
+  async write(s: string): Promise<void> {
+    if (this.failNext) { this.failNext = false; throw new Error('socket closed'); }
+    this.writes.push(s);
+  }
 }
 
 const log = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
@@ -60,5 +64,24 @@ describe('XmppLink.send', () => {
     const { link } = await online();
     await link.stop();
     await expect(link.send(msg('m1'))).rejects.toThrow(/not connected/);
+  });
+});
+
+describe('XmppLink.sendText (the component message path)', () => {
+  test('writes the text as it is, in order', async () => {
+    const { entity, link } = await online();
+    const texts = ['<message id="t1"/>', '<message id="t2"/>'];
+    await Promise.all(texts.map((t) => link.sendText(t)));
+    expect(entity.writes).toEqual(texts);
+    await link.stop();
+  });
+
+  test('a failed write rejects; a link not online refuses at once', async () => {
+    const { entity, link } = await online();
+    entity.failNext = true;
+    await expect(link.sendText('<message id="t1"/>')).rejects.toThrow(/socket closed/);
+    await link.stop();
+    await expect(link.sendText('<message id="t2"/>')).rejects.toThrow(/not connected/);
+    expect(entity.writes).toEqual([]);
   });
 });
