@@ -18,9 +18,13 @@ const JID_UNESCAPES: Readonly<Record<string, string>> = {
   '20': ' ', '22': '"', '26': '&', '27': "'", '2f': '/', '3a': ':', '3c': '<', '3e': '>', '40': '@', '5c': '\\',
 };
 const JID_LOCAL_FORBIDDEN = /[\s"&'/:<>@]/;
+/** The characters escapeJidLocal may change: those of JID_ESCAPES, and a backslash. */
+const NEEDS_ESCAPE = /[ "&'/:<>@\\]/;
 
 /** XEP-0106 escaping of a local part (the transformation alone; no length checks). */
 export function escapeJidLocal(local: string): string {
+  // Most local parts need no escape: returned as they are, without a copy.
+  if (!NEEDS_ESCAPE.test(local)) return local;
   let out = '';
   for (let i = 0; i < local.length; i++) {
     const c = local[i] as string;

@@ -35,7 +35,23 @@ export const fail = (message: string, where = 'address'): never => {
 export const show = (s: string): string => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}...` : s);
 export const utf8 = new TextEncoder();
 export const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-export const byteLength = (s: string): number => utf8.encode(s).length;
+/**
+ * UTF-8 length of a string, as TextEncoder would encode it (a lone surrogate becomes U+FFFD, 3
+ * bytes), counted without encoding: it runs on every address part of every message.
+ */
+export function byteLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Parts
@@ -61,6 +77,20 @@ const IPV6_REF = /^\[[0-9a-f:.]{2,45}\]$/;
  * @throws ParseError (code address-malformed) naming the fault.
  */
 export function normalizeDomain(raw: string): string {
+  const known = normalized.get(raw);
+  if (known !== undefined) return known;
+  const d = normalizeDomainUncached(raw);
+  // Few distinct domains, met on every message and every watcher of a fan-out: remembered, and
+  // bounded (forgotten all at once when full; refusals are never remembered).
+  if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+  normalized.set(raw, d);
+  return d;
+}
+
+const NORMALIZED_MAX = 4096;
+const normalized = new Map<string, string>();
+
+function normalizeDomainUncached(raw: string): string {
   if (raw === '') return fail('domain is empty', 'domain');
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(raw)) {
