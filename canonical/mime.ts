@@ -255,9 +255,26 @@ export type BodyClass =
   | { readonly kind: 'text-plain'; readonly charset: string }
   | { readonly kind: 'other'; readonly mediaType: string };
 
-/** Classify a content type (a parsed one, or a raw value to parse). */
+/**
+ * Classify a content type (a parsed one, or a raw value to parse). A raw value's answer is
+ * remembered (frozen; values up to 256 characters, bounded, forgotten all at once when full; refusals never): every message
+ * classifies its Content-Type, and a gateway meets few distinct ones.
+ */
 export function classify(contentType: ContentType | string): BodyClass {
-  const ct = typeof contentType === 'string' ? parseContentType(contentType) : contentType;
+  if (typeof contentType !== 'string') return classifyParsed(contentType);
+  const known = classified.get(contentType);
+  if (known !== undefined) return known;
+  const c = Object.freeze(classifyParsed(parseContentType(contentType)));
+  if (contentType.length > 256) return c;
+  if (classified.size >= CLASSIFIED_MAX) classified.clear();
+  classified.set(contentType, c);
+  return c;
+}
+
+const CLASSIFIED_MAX = 1024;
+const classified = new Map<string, BodyClass>();
+
+function classifyParsed(ct: ContentType): BodyClass {
   const p = (n: string): string | undefined => ct.params.get(n);
   const opt = <K extends string>(k: K, v: string | undefined): { [P in K]?: string } =>
     (v === undefined ? {} : { [k]: v }) as { [P in K]?: string };
