@@ -118,7 +118,7 @@ export class PresenceNotifier {
     const terminated = op.state === 'terminated' || expires === 0;
     // RFC 6665 8.2.3 Subscription-State: "active" / "pending" / "terminated" with expires / reason.
     const subState = terminated ? `terminated${op.reason ? `;reason=${op.reason}` : ''}` : `${op.state};expires=${expires}`;
-    if (terminated) await this.dialogs.deleteNotifier(d); else await this.dialogs.putNotifier(d);
+    if (terminated) await this.dialogs.deleteNotifier(d); else await this.dialogs.updateNotifier(d);
     const spec = {
       method: 'NOTIFY', uri: d.remoteTarget,
       from: `<${d.localUri}>;tag=${d.localTag}`, to: `<${d.remoteUri}>${d.remoteTag ? `;tag=${d.remoteTag}` : ''}`,
@@ -142,7 +142,7 @@ export class PresenceNotifier {
     if (result.response.cseq.seq > d.cseq && !terminated) {
       // A Digest retry (stack.request) used the next CSeq: keep the dialog's counter ahead of it.
       d.cseq = result.response.cseq.seq;
-      await this.dialogs.putNotifier(d);
+      await this.dialogs.updateNotifier(d);
     }
     const outcome = statusToOutcome(result.response.status, result.response.reason);
     // RFC 6665 4.2.2: a 481 or other failure to NOTIFY ends the subscription.
