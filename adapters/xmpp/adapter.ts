@@ -23,7 +23,7 @@ import { XmppPresence } from './presence';
 import { HolderRelay } from './relay';
 import { messageToCanonical } from './to-canonical';
 import {
-  buildErrorReply, buildMessage, buildPresence, buildReceipt, readMessage, readPresence, messageToXml, WireError, type OutPresence,
+  buildErrorReply, buildMessage, buildPresence, buildReceipt, readMessage, readPresence, messageToXml, presenceToXml, WireError, type OutPresence,
 } from './wire';
 
 /** Tuning that tests (and only tests) change. */
@@ -227,9 +227,13 @@ export class XmppAdapter implements Adapter {
   private async sendPresenceHere(p: OutPresence, origin: Address): Promise<void> {
     const entry = this.linkFor(origin);
     if (!entry) throw new SwitchboardError('service-unavailable', `no XMPP link serves ${addressKey(origin)}`);
+    // A component writes text (as messages do); a client sends an element for its stream management.
+    if (entry.kind === 'component') {
+      await entry.link.sendText(presenceToXml(p));
+      return;
+    }
     // A client link can only send as itself: the server stamps its own JID (RFC 6120 8.1.2.1).
-    const el = buildPresence(entry.kind === 'client' ? { ...p, from: entry.link.jid ?? p.from } : p);
-    await entry.link.send(el);
+    await entry.link.send(buildPresence({ ...p, from: entry.link.jid ?? p.from }));
   }
 
   private newStanzaId(preferred: string): string {

@@ -330,6 +330,25 @@ export function buildPresence(p: OutPresence): Element {
 }
 
 /**
+ * The same <presence/> as buildPresence, as XML text (the component path of presence
+ * notifications, as messageToXml is for messages; a fan-out sends one per XMPP watcher).
+ */
+export function presenceToXml(p: OutPresence): string {
+  let s = `<presence from="${esc(p.from, 'from', true)}" to="${esc(p.to, 'to', true)}"`;
+  if (p.type) s += ` type="${p.type}"`;
+  if (p.id) s += ` id="${esc(p.id, 'id', true)}"`;
+  s += '>';
+  if (p.show !== undefined) s += `<show>${esc(p.show, 'show')}</show>`;
+  if (p.status !== undefined) {
+    s += p.status.lang !== undefined ? `<status xml:lang="${esc(p.status.lang, 'status xml:lang', true)}">` : '<status>';
+    s += `${esc(p.status.text, 'status')}</status>`;
+  }
+  if (p.priority !== undefined) s += `<priority>${p.priority}</priority>`;
+  if (p.trace) s += `<trace xmlns="${NS.trace}" hops="${p.trace.hops}">${esc(p.trace.text, 'trace')}</trace>`;
+  return `${s}</presence>`;
+}
+
+/**
  * An error reply to a stanza (RFC 6120 8.3.1): swaps from/to, keeps id and name, adds <error/>.
  * The caller makes sure the stanza was not itself an error: "An entity that receives an error
  * stanza MUST NOT respond to the stanza with a further error stanza".

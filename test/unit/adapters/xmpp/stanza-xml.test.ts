@@ -1,9 +1,12 @@
 /**
- * wire.ts messageToXml (the component send path, written as text) against buildMessage (the ltx
- * element it replaced): for each message the text parses back to the same element the builder
- * gives. The one intended difference, CR sent as a character reference, has its own test.
+ * wire.ts messageToXml and presenceToXml (the component send path, written as text) against
+ * buildMessage and buildPresence (the ltx elements they replaced): for each stanza the text parses
+ * back to the same element the builder gives. The one intended difference, CR sent as a character
+ * reference, has its own test.
  */
-import { buildMessage, messageToXml, parseStanzas, WireError, type OutMessage } from '../../../../adapters/xmpp/wire';
+import {
+  buildMessage, buildPresence, messageToXml, parseStanzas, presenceToXml, WireError, type OutMessage, type OutPresence,
+} from '../../../../adapters/xmpp/wire';
 
 const base: OutMessage = { from: 'alice%api.example.test@sip.example.test', to: 'romeo@example.test', id: 'm1' };
 const trace = { hops: 69, text: 'gw1.example.test, gw2.example.test' };
@@ -66,5 +69,28 @@ describe('messageToXml', () => {
     try { messageToXml(m); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(WireError);
     expect((err as Error).message).toMatch(re);
+  });
+});
+
+const pbase: OutPresence = { from: 'bob%api.example.test@sip.example.test/ID-phone', to: 'romeo@example.test' };
+const pcases: [string, OutPresence][] = [
+  ['available, nothing else', pbase],
+  ['unavailable with trace', { ...pbase, type: 'unavailable', trace }],
+  ['subscription types', { ...pbase, type: 'subscribed' }],
+  ['id', { ...pbase, type: 'probe', id: 'p<1>&"' }],
+  ['show, status with xml:lang, priority', { ...pbase, show: 'dnd', status: { text: 'Im Büro <3 & "so"', lang: 'de' }, priority: 5, trace }],
+  ['status without lang, priority 0', { ...pbase, show: 'away', status: { text: 'out\nback soon' }, priority: 0 }],
+  ['non-ASCII JIDs', { ...pbase, from: 'jürgen@例え.test/résource', to: 'a\\20b@x.test' }],
+];
+
+describe('presenceToXml', () => {
+  test.each(pcases)('%s: parses back to the element buildPresence gives', (_name, p) => {
+    const back = parsed(presenceToXml(p));
+    expect(back.toString()).toBe(buildPresence(p).toString());
+    expect(back.attrs.xmlns).toBeUndefined();
+  });
+
+  test('a character XML cannot carry in the status is refused, naming where', () => {
+    expect(() => presenceToXml({ ...pbase, status: { text: 'a\u0007' } })).toThrow(/status: .*U\+0007/);
   });
 });
