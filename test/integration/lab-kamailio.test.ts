@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { loadConfig } from '../../gateway/config';
 import { createLogger } from '../../gateway/logging';
 import { createGateway, type Gateway } from '../../gateway/service';
-import { freePort, freeUdpPort } from '../support/ports';
+import { freePort, freeUdpPort, isPortOpen } from '../support/ports';
+import { isPidAlive } from '../support/process';
 import { KAMAILIO, kamailioCheck, startKamailio, type KamailioHandle } from '../support/kamailio';
 import { headerOf, receivedSipMessage } from '../support/sip-log';
 import { runSipsak, startSipp, waitForUdpListener } from '../support/sipp';
@@ -92,6 +93,9 @@ describe('deploy/lab/kamailio.cfg with a real Kamailio', () => {
     expect(Buffer.from(f.base64, 'base64').equals(bytes.subarray(bytes.indexOf('\r\n\r\n') + 4))).toBe(true);
     expect(f.subject).toEqual([{ text: 'From the SIP island' }]);
     expect(f.trace).toEqual(['gw1.example.test']);
+    // 70 in the file, 69 after Kamailio's hop (mf_process_maxfwd_header), 68 after Switchboard's:
+    // straight to Switchboard it would be 69.
+    expect(f.maxForwards).toBe(68);
   }, 30_000);
 
   it('JSON to SIP: carol reaches alice@sip.example.test, registered at Kamailio (sipsak -U) with a SIPp UAS as contact', async () => {
@@ -129,4 +133,19 @@ describe('deploy/lab/kamailio.cfg with a real Kamailio', () => {
       await uas.done.catch(() => undefined);
     }
   }, 60_000);
+
+  it('stops by pid: the main process and every Kamailio child it forked are gone, the port is free', async () => {
+    expect(kam).toBeDefined();
+    const k = kam!;
+    const children = fs.readFileSync(`/proc/${k.pid}/task/${k.pid}/children`, 'latin1').trim().split(/\s+/).map(Number);
+    // children=2 per listener plus the timer, tcp main and other helper processes.
+    expect(children.length).toBeGreaterThan(2);
+    await k.stop();
+    kam = undefined;
+    const deadline = Date.now() + 5000;
+    while ([k.pid, ...children].some(isPidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect([k.pid, ...children].filter(isPidAlive)).toEqual([]);
+    expect(await isPortOpen(k.port)).toBe(false);
+    expect(fs.existsSync(k.dir)).toBe(false);
+  }, 20_000);
 });
