@@ -17,10 +17,9 @@
 import { execFile } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freeUdpPort, isPortOpen } from './ports';
-import { startProcess } from './process';
+import { startInTempDir, startProcess, stopThenRemove } from './process';
 
 export const KAMAILIO = '/usr/sbin/kamailio';
 
@@ -44,8 +43,6 @@ export interface KamailioHandle {
   /** SIGTERM by pid (SIGKILL after a bounded wait), then remove dir. */
   stop(): Promise<void>;
 }
-
-const ATTEMPTS = 3;
 
 /** Runs `kamailio -c -f FILE` (syntax and module check only, nothing bound); bounded to 20 s. */
 export function kamailioCheck(file: string): Promise<{ code: number; out: string }> {
@@ -109,45 +106,29 @@ export function sipOptionsAnswered(port: number, timeoutMs = 500): Promise<boole
 
 export async function startKamailio(opts: KamailioOptions): Promise<KamailioHandle> {
   if (!fs.existsSync(KAMAILIO)) throw new Error(`${KAMAILIO} not found: install the Debian package "kamailio" (apt-get install kamailio)`);
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-kamailio-'));
+  return startInTempDir({ prefix: 'sb-kamailio-', portRace: /bind|Address already in use/i }, async (dir) => {
     const runDir = path.join(dir, 'run');
     fs.mkdirSync(runDir);
     const configFile = path.join(dir, 'kamailio.cfg');
-    try {
-      // UDP and TCP share the port; a free UDP port is checked free on TCP too.
-      let port = await freeUdpPort();
-      for (let i = 0; i < 20 && (await isPortOpen(port)); i++) port = await freeUdpPort();
-      fs.writeFileSync(configFile, rewriteKamailioConfig(opts.config, port, opts.defines));
-      const proc = await startProcess({
-        name: 'kamailio',
-        command: KAMAILIO,
-        args: ['-DD', '-E', '-f', configFile, '-Y', runDir, '-P', path.join(dir, 'kamailio.pid'), '-w', dir, '-m', '32', '-M', '4'],
-        cwd: dir,
-        ready: () => sipOptionsAnswered(port),
-        readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
-      });
-      return {
-        port,
-        pid: proc.pid,
-        dir,
-        configFile,
-        log: () => proc.output(),
-        stop: async () => {
-          try {
-            await proc.stop();
-          } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-          }
-        },
-      };
-    } catch (e) {
-      lastError = e;
-      fs.rmSync(dir, { recursive: true, force: true });
-      // A lost free-port race shows as a failed bind; retry on a fresh port, fail on anything else.
-      if (!(e instanceof Error) || !/bind|Address already in use/i.test(e.message)) throw e;
-    }
-  }
-  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    // UDP and TCP share the port; a free UDP port is checked free on TCP too.
+    let port = await freeUdpPort();
+    for (let i = 0; i < 20 && (await isPortOpen(port)); i++) port = await freeUdpPort();
+    fs.writeFileSync(configFile, rewriteKamailioConfig(opts.config, port, opts.defines));
+    const proc = await startProcess({
+      name: 'kamailio',
+      command: KAMAILIO,
+      args: ['-DD', '-E', '-f', configFile, '-Y', runDir, '-P', path.join(dir, 'kamailio.pid'), '-w', dir, '-m', '32', '-M', '4'],
+      cwd: dir,
+      ready: () => sipOptionsAnswered(port),
+      readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
+    });
+    return {
+      port,
+      pid: proc.pid,
+      dir,
+      configFile,
+      log: () => proc.output(),
+      stop: stopThenRemove(proc, dir),
+    };
+  });
 }

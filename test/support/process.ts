@@ -6,6 +6,9 @@
  * whatever is still running when the test process (or jest worker) ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** Children started here and not yet known to have exited, by pid. */
 const running = new Map<number, ChildProcess>();
@@ -196,5 +199,40 @@ export async function startProcess(opts: StartProcessOptions): Promise<ManagedPr
     exited: () => exitInfo !== undefined,
     output: describe,
     stop,
+  };
+}
+
+/**
+ * Start a server in a fresh temporary directory, retrying (at most `attempts` times) when the
+ * failure matches `portRace`: a free port taken by someone else between freePort() and the
+ * server's bind (see ports.ts). Any other failure is thrown at once. The directory is removed when
+ * an attempt fails; the handle's stop() removes it with {@link stopThenRemove}.
+ */
+export async function startInTempDir<T>(
+  opts: { prefix: string; portRace: RegExp; attempts?: number },
+  start: (dir: string) => Promise<T>,
+): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= (opts.attempts ?? 3); attempt++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), opts.prefix));
+    try {
+      return await start(dir);
+    } catch (e) {
+      lastError = e;
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (!opts.portRace.test(e instanceof Error ? e.message : String(e))) throw e;
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+/** A stop() for a server started by {@link startInTempDir}: stop by pid, then remove its directory. */
+export function stopThenRemove(proc: { stop(): Promise<void> }, dir: string): () => Promise<void> {
+  return async () => {
+    try {
+      await proc.stop();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   };
 }

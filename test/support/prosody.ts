@@ -15,10 +15,9 @@
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePorts, isPortOpen, tcpExchange } from './ports';
-import { startProcess } from './process';
+import { startInTempDir, startProcess, stopThenRemove } from './process';
 
 export const PROSODY = '/usr/bin/prosody';
 export const PROSODYCTL = '/usr/bin/prosodyctl';
@@ -51,7 +50,6 @@ export interface ProsodyHandle {
   stop(): Promise<void>;
 }
 
-const ATTEMPTS = 3;
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** A Lua string literal for printable ASCII; anything else is refused (it is test input). */
@@ -153,54 +151,37 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodyHa
     if (u.password === '' || u.password.length > 256) throw new Error(`prosody harness: password for ${u.user} must be 1..256 chars`);
   }
 
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-prosody-'));
+  return startInTempDir({ prefix: 'sb-prosody-', portRace: /Failed to open server port|Address already in use|address in use/i }, async (dir) => {
     fs.mkdirSync(path.join(dir, 'data'));
     fs.mkdirSync(path.join(dir, 'certs'));
     const configFile = path.join(dir, 'prosody.cfg.lua');
     const logFile = path.join(dir, 'prosody.log');
-    try {
-      const [c2sPort, componentPort] = (await freePorts(2)) as [number, number];
-      fs.writeFileSync(configFile, prosodyConfig({ dir, domain, c2sPort, componentPort, logLevel: opts.logLevel ?? 'info', components }));
-      for (const u of users) {
-        await run(PROSODYCTL, ['--config', configFile, 'register', u.user, domain, u.password], 15_000);
-      }
-      const proc = await startProcess({
-        name: 'prosody',
-        command: PROSODY,
-        args: ['-F', '--config', configFile],
-        cwd: dir,
-        // prosody reads HOME for '~' paths only; point it at the temp dir so nothing leaks out.
-        env: { ...process.env, HOME: dir },
-        ready: async () =>
-          (await c2sReady(c2sPort, domain)) && (components.length === 0 || (await isPortOpen(componentPort))),
-        readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
-        diagnostics: () => `prosody.log: ${tailOf(logFile)}`,
-      });
-      return {
-        domain,
-        c2sPort,
-        componentPort,
-        pid: proc.pid,
-        dataDir: dir,
-        configFile,
-        logFile,
-        stop: async () => {
-          try {
-            await proc.stop();
-          } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-          }
-        },
-      };
-    } catch (e) {
-      lastError = e;
-      const msg = e instanceof Error ? e.message : String(e);
-      fs.rmSync(dir, { recursive: true, force: true });
-      // A lost free-port race shows as a failed bind; retry on fresh ports, fail on anything else.
-      if (!/Failed to open server port|Address already in use|address in use/i.test(msg)) throw e;
+    const [c2sPort, componentPort] = (await freePorts(2)) as [number, number];
+    fs.writeFileSync(configFile, prosodyConfig({ dir, domain, c2sPort, componentPort, logLevel: opts.logLevel ?? 'info', components }));
+    for (const u of users) {
+      await run(PROSODYCTL, ['--config', configFile, 'register', u.user, domain, u.password], 15_000);
     }
-  }
-  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    const proc = await startProcess({
+      name: 'prosody',
+      command: PROSODY,
+      args: ['-F', '--config', configFile],
+      cwd: dir,
+      // prosody reads HOME for '~' paths only; point it at the temp dir so nothing leaks out.
+      env: { ...process.env, HOME: dir },
+      ready: async () =>
+        (await c2sReady(c2sPort, domain)) && (components.length === 0 || (await isPortOpen(componentPort))),
+      readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+      diagnostics: () => `prosody.log: ${tailOf(logFile)}`,
+    });
+    return {
+      domain,
+      c2sPort,
+      componentPort,
+      pid: proc.pid,
+      dataDir: dir,
+      configFile,
+      logFile,
+      stop: stopThenRemove(proc, dir),
+    };
+  });
 }
