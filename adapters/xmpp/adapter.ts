@@ -1,14 +1,15 @@
 /**
  * The XMPP adapter: XEP-0114 components (and client-mode accounts) joined to the gateway.
  * Messages: wire -> to-canonical -> ctx.deliver, and MessageOp -> from-canonical -> wire with the
- * outcome taken from stanza errors and XEP-0184 receipts. Presence lives in presence.ts, IQs in
+ * outcome taken from stanza errors and XEP-0184 receipts (inbound.ts handles what comes back and
+ * what XMPP users send). Presence lives in presence.ts, IQs in
  * disco.ts, connections in connection.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Adapter, AdapterContext } from '../../canonical/adapter';
 import { parseJid, unescapeForeign, type Address, addressKey } from '../../canonical/address';
-import { ERROR_TABLE, SwitchboardError, XMPP_CONDITIONS, errorCodeFromXmppCondition, isErrorCode, type XmppCondition } from '../../canonical/errors';
-import { DELIVERED, failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
+import { SwitchboardError } from '../../canonical/errors';
+import { failed, type MessageOp, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../../canonical/operations';
 import { xml, type XmppEntity } from '@xmpp/component';
 import type { Element } from '@xmpp/xml';
 import type { XmppAdapterConfig } from './config';
@@ -18,12 +19,12 @@ import { type BackoffOptions, withTimeout, XmppLink } from './connection';
 import { Deadlines } from './deadlines';
 import { installIqAnswers } from './disco';
 import { componentFor, messageFromCanonical } from './from-canonical';
-import { type ComponentLease, isStandby, type LeaseTiming, leaseLink, remoteHolder } from './lease';
+import { isStandby, type LeaseTiming, leaseLink, remoteHolder } from './lease';
 import { XmppPresence } from './presence';
 import { HolderRelay } from './relay';
-import { messageToCanonical } from './to-canonical';
+import { attrsOf, handleInboundMessage, type InboundDeps, type LinkEntry, type Pending } from './inbound';
 import {
-  buildErrorReply, buildMessage, buildPresence, buildReceipt, readMessage, readPresence, messageToXml, presenceToXml, WireError, type OutPresence,
+  buildErrorReply, buildMessage, buildPresence, readPresence, messageToXml, presenceToXml, WireError, type OutPresence,
 } from './wire';
 
 /** Tuning that tests (and only tests) change. */
@@ -50,26 +51,8 @@ export interface XmppAdapterOptions {
   readonly lease?: LeaseTiming;
 }
 
-interface Pending {
-  readonly bareTo: string;
-  readonly finish: (o: Outcome) => void;
-}
-
 /** Ids of stanzas a client link sent, kept to drop their echoes (carbons, reflections). */
 const ECHO_MEMORY = 2048;
-
-interface LinkEntry {
-  readonly link: XmppLink;
-  readonly kind: 'component' | 'client';
-  /** Component: its domain. Client: the account's bare JID. */
-  readonly domain: string;
-  /** Client mode: the gateway-side address the account stands for (its local part unescaped). */
-  readonly serves?: Address;
-  online: boolean;
-  reason?: string;
-  /** Component: the lease under which this instance holds (or waits for) the connection. */
-  lease?: ComponentLease;
-}
 
 export class XmppAdapter implements Adapter {
   readonly protocol = 'xmpp' as const;
@@ -79,6 +62,8 @@ export class XmppAdapter implements Adapter {
   /** The error and receipt windows of sent messages, on one timer. */
   private readonly windows = new Deadlines();
   private readonly sentIds = new Set<string>();
+  /** What inbound.ts needs to handle messages from the XMPP side. */
+  private readonly inbound: InboundDeps;
   private readonly presence: XmppPresence;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -93,6 +78,11 @@ export class XmppAdapter implements Adapter {
   constructor(private readonly config: XmppAdapterConfig, private readonly ctx: AdapterContext, private readonly opts: XmppAdapterOptions = {}) {
     const x = config.xmpp ?? { components: [], clients: [] };
     this.gatewayDomains = x.components.map((c) => c.domain.toLowerCase());
+    this.inbound = {
+      ctx, config, gatewayDomains: this.gatewayDomains, pending: this.pending, sentIds: this.sentIds,
+      safeSend: (entry, el) => this.safeSend(entry, el),
+      clientTarget: (entry, to) => this.clientTarget(entry, to),
+    };
     this.errorWindowMs = opts.errorWindowMs ?? 250;
     this.receiptWaitMs = opts.receiptWaitMs ?? Math.max(500, Math.min(30_000, config.gateway.messageTimeoutMs - 250));
     const makeComponent = opts.createComponent ?? createComponentEntity;
@@ -335,7 +325,7 @@ export class XmppAdapter implements Adapter {
     if (entry.kind === 'client' && el.name !== 'iq' && (el.attrs.from ?? '').split('/')[0]!.toLowerCase() === entry.domain) return;
     // Wire dumps only at trace level, truncated (STYLE "Logging").
     this.ctx.log.trace({ link: entry.domain, stanza: el.toString().slice(0, 2000) }, 'xmpp stanza in');
-    if (el.name === 'message') return this.onMessage(entry, el);
+    if (el.name === 'message') return handleInboundMessage(this.inbound, entry, el);
     if (el.name === 'presence') {
       const isError = el.attrs.type === 'error';
       try {
@@ -369,82 +359,6 @@ export class XmppAdapter implements Adapter {
     }
   }
 
-  private async onMessage(entry: LinkEntry, el: Element): Promise<void> {
-    const type = el.attrs.type ?? 'normal';
-    let m;
-    try {
-      m = readMessage(el);
-    } catch (err) {
-      if (type !== 'error') await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, err instanceof WireError ? err.condition : 'bad-request', 'modify', (err as Error).message));
-      return;
-    }
-    if (m.type === 'error') {
-      // RFC 6120 8.3.1: "An entity that receives an error stanza MUST NOT respond to the stanza
-      // with a further error stanza": it only settles the message it answers.
-      const p = m.id !== undefined ? this.pending.get(m.id) : undefined;
-      if (p) {
-        const cond = m.error?.condition ?? 'undefined-condition';
-        // A Switchboard peer names its error code (wire.ts buildErrorReply); else RFC 7247 7.
-        const code = m.error?.code !== undefined && isErrorCode(m.error.code) ? m.error.code : errorCodeFromXmppCondition(cond);
-        const xmppCond = isXmppCondition(cond) ? cond : undefined;
-        p.finish(failed(code, m.error?.text ?? `the XMPP side answered <${cond}/>`, { remote: { ...(xmppCond ? { xmpp: xmppCond } : {}), ...(m.error?.text ? { text: m.error.text } : {}) } }));
-      }
-      return;
-    }
-    if (m.receivedId !== undefined) {
-      // XEP-0184 section 5: <received/> names the id of the message it acknowledges.
-      const p = this.pending.get(m.receivedId);
-      if (p && (m.from === undefined || m.from.split('/')[0]!.toLowerCase() === p.bareTo)) p.finish(DELIVERED);
-    }
-    if (entry.kind === 'client' && m.id !== undefined && this.sentIds.has(m.id)) return; // our own echo
-    if (entry.kind === 'client' && m.trace && m.trace.text.split(',').map((s) => s.trim()).includes(this.ctx.gatewayId)) return;
-    const headline = m.type === 'headline';
-    const reply = async (code: Parameters<typeof failed>[0], text: string | undefined, condition?: string): Promise<void> => {
-      // RFC 6121 5.2.2: headlines are not answered with errors.
-      if (headline) return;
-      const row = ERROR_TABLE[isErrorCode(code) ? code : 'internal'];
-      await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, condition ?? row.xmpp.condition, row.xmpp.type, text, code === 'loop-detected' || code === 'too-many-hops' ? code : undefined));
-    };
-    if (m.type === 'groupchat') {
-      // Switchboard is no multi-user chat service (RFC 6121 8.5.3.2.1 answers such with service-unavailable).
-      await this.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, 'service-unavailable', 'cancel', 'groupchat messages are not relayed'));
-      return;
-    }
-    let op: MessageOp | undefined;
-    try {
-      const inbound = entry.kind === 'client' ? { ...m, to: this.clientTarget(entry, m.to ?? '') } : m;
-      op = messageToCanonical(inbound, {
-        gatewayDomains: this.gatewayDomains,
-        maxForwards: this.config.gateway.maxForwards,
-        newId: () => randomUUID(),
-        now: () => new Date().toISOString(),
-      });
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      await reply('bad-request', msg, err instanceof WireError ? err.condition : 'bad-request');
-      return;
-    }
-    if (!op) return; // nothing to relay (chat state, bare receipt)
-    const outcome = await this.ctx.deliver(op);
-    if (outcome.status === 'delivered') {
-      // XEP-0184 section 5.1: "the recipient MUST send a receipt ... upon receiving a message
-      // that contains a receipt request" once it is delivered; the gateway speaks for the far side.
-      if (m.receiptRequest && m.id !== undefined && m.from !== undefined && m.to !== undefined) {
-        await this.safeSend(entry, buildReceipt(entry.kind === 'client' ? (entry.link.jid ?? m.to) : m.to, m.from, m.id));
-      }
-    } else if (outcome.status === 'failed') {
-      await reply(outcome.code, outcome.reason, outcome.remote?.xmpp);
-    }
-  }
-}
-
-function attrsOf(el: Element): { from?: string; to?: string; id?: string } {
-  const { from, to, id } = el.attrs;
-  return { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(id ? { id } : {}) };
-}
-
-function isXmppCondition(c: string): c is XmppCondition {
-  return (XMPP_CONDITIONS as readonly string[]).includes(c);
 }
 
 /** The address a client account stands for: an account named `user%domain` bridges user@domain. */
