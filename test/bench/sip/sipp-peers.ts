@@ -63,8 +63,32 @@ export function sippUacSender(o: SippUacOptions): Sender {
   };
 }
 
-/** Bound on the sink log read per poll. */
+/** Bound on the log read per poll. */
 const MAX_READ = 64 * 1024 * 1024;
+
+/**
+ * Tails a SIPp log by offset: each call returns the complete lines written since the last call
+ * (a line still being written waits for the next call; a missing file yields nothing yet).
+ */
+function logTail(logFile: string): () => string[] {
+  let offset = 0;
+  let partial = '';
+  return () => {
+    let fd: number;
+    try { fd = openSync(logFile, 'r'); } catch { return []; }
+    try {
+      const len = Math.min(fstatSync(fd).size - offset, MAX_READ);
+      if (len <= 0) return [];
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, offset);
+      offset += len;
+      const text = partial + buf.toString('latin1');
+      const nl = text.lastIndexOf('\n');
+      partial = text.slice(nl + 1);
+      return nl < 0 ? [] : text.slice(0, nl).split('\n').filter(Boolean);
+    } finally { closeSync(fd); }
+  };
+}
 
 /**
  * SIPp as the SIP sink (UAS answering 200 to MESSAGE) for the whole scenario: one process, one
@@ -78,28 +102,14 @@ export async function startSippSink(port: number, limitSec: number): Promise<Rec
     '-m', '100000000', '-nostdin', '-bind_local', '-timeout', `${limitSec}s`, '-trace_logs', '-log_file', logFile,
   ], { cwd: dir, env: { ...process.env, TZ: 'UTC' } });
   const tally = new Tally();
-  let offset = 0;
-  let partial = '';
+  const tail = logTail(logFile);
   const poll = (): void => {
-    let fd: number;
-    try { fd = openSync(logFile, 'r'); } catch { return; }
-    try {
-      const size = fstatSync(fd).size;
-      const len = Math.min(size - offset, MAX_READ);
-      if (len <= 0) return;
-      const buf = Buffer.alloc(len);
-      readSync(fd, buf, 0, len, offset);
-      offset += len;
-      const text = partial + buf.toString('latin1');
-      const nl = text.lastIndexOf('\n');
-      partial = text.slice(nl + 1);
-      for (const line of text.slice(0, nl).split('\n')) {
-        const m = /^sbb;(\d+);(\d+);([^;]+);\s+(.*)$/.exec(line);
-        if (!m) continue;
-        const at = parseStamp(m[4] as string);
-        if (at !== undefined) tally.add(Number(m[1]), Number(m[2]), m[3] as string, at);
-      }
-    } finally { closeSync(fd); }
+    for (const line of tail()) {
+      const m = /^sbb;(\d+);(\d+);([^;]+);\s+(.*)$/.exec(line);
+      if (!m) continue;
+      const at = parseStamp(m[4] as string);
+      if (at !== undefined) tally.add(Number(m[1]), Number(m[2]), m[3] as string, at);
+    }
   };
   await sleep(300);
   if (child.proc.exitCode !== null) throw new Error(`sipp sink exited: ${child.output().slice(-800)}`);
@@ -126,25 +136,10 @@ export async function startSippWatchers(o: { remote: string; pres: string; domai
     '-timeout', `${o.limitSec}s`, '-trace_logs', '-log_file', logFile,
     '-key', 'pres', o.pres, '-key', 'domain', o.domain, '-key', 'expires', '3600',
   ], { cwd: dir, env: { ...process.env, TZ: 'UTC' } });
-  let offset = 0;
-  let partial = '';
+  const tail = logTail(logFile);
   const all: string[] = [];
   const lines = (): string[] => {
-    let fd: number;
-    try { fd = openSync(logFile, 'r'); } catch { return all; }
-    try {
-      const size = fstatSync(fd).size;
-      const len = Math.min(size - offset, MAX_READ);
-      if (len > 0) {
-        const buf = Buffer.alloc(len);
-        readSync(fd, buf, 0, len, offset);
-        offset += len;
-        const text = partial + buf.toString('latin1');
-        const nl = text.lastIndexOf('\n');
-        partial = text.slice(nl + 1);
-        if (nl >= 0) all.push(...text.slice(0, nl).split('\n').filter(Boolean));
-      }
-    } finally { closeSync(fd); }
+    all.push(...tail());
     return all;
   };
   return { pid: child.pid, lines, stop: async () => { await stopChild(child); rmSync(dir, { recursive: true, force: true }); } };
