@@ -18,17 +18,15 @@ export function sipUriFor(a: Address): string {
 /**
  * The SIP response for a gateway outcome. RFC 3428 section 7: "a 202 Accepted response ... MAY
  * be sent by a gateway ... when it cannot determine whether the message has been delivered";
- * failures use the far side's own status when it was SIP, the RFC 7247 mapping when it was XMPP,
- * else the error table.
+ * failures use the far side's own status when it was SIP, the RFC 7247 mapping when it was an XMPP
+ * condition (a Switchboard peer's stable code carries no condition: the table maps it, so loops
+ * stay 482 and spent hop counts 483, RFC 3261 8.2.2.2 / 16.3), else the error table.
  */
 export function outcomeToStatus(o: Outcome): { status: number; phrase: string } {
   if (o.status === 'delivered') return { status: 200, phrase: 'OK' };
   if (o.status === 'indeterminate') return { status: 202, phrase: 'Accepted' };
   const row = ERROR_TABLE[o.code];
   if (o.remote?.sip && o.remote.sip >= 300 && o.remote.sip <= 699) return { status: o.remote.sip, phrase: o.remote.text && !/[\r\n]/.test(o.remote.text) ? o.remote.text : row.sipReason };
-  // RFC 3261 8.2.2.2 / 16.3 give loops and spent hop counts their own statuses (482, 483); the
-  // RFC 7247 mapping of the XMPP condition they travelled as (<not-acceptable/>) would hide them.
-  if (o.code === 'loop-detected' || o.code === 'too-many-hops') return { status: row.sip, phrase: row.sipReason };
   if (o.remote?.xmpp) {
     const status = xmppConditionToSipStatus(o.remote.xmpp);
     return { status, phrase: status === row.sip ? row.sipReason : o.remote.xmpp };

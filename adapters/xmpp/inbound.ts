@@ -60,10 +60,16 @@ export async function handleInboundMessage(d: InboundDeps, entry: LinkEntry, el:
     const p = m.id !== undefined ? d.pending.get(m.id) : undefined;
     if (p) {
       const cond = m.error?.condition ?? 'undefined-condition';
-      // A Switchboard peer names its error code (wire.ts buildErrorReply); else RFC 7247 7.
-      const code = m.error?.code !== undefined && isErrorCode(m.error.code) ? m.error.code : errorCodeFromXmppCondition(cond);
-      const xmppCond = isXmppCondition(cond) ? cond : undefined;
-      p.finish(failed(code, m.error?.text ?? `the XMPP side answered <${cond}/>`, { remote: { ...(xmppCond ? { xmpp: xmppCond } : {}), ...(m.error?.text ? { text: m.error.text } : {}) } }));
+      const text = m.error?.text ?? `the XMPP side answered <${cond}/>`;
+      if (m.error?.code !== undefined && isErrorCode(m.error.code)) {
+        // A Switchboard peer names its stable code (wire.ts buildErrorReply): that is the failure,
+        // mapped by the error table toward the sender; the condition it travelled as is coarser.
+        p.finish(failed(m.error.code, text, m.error.text ? { remote: { text: m.error.text } } : {}));
+      } else {
+        // Any other XMPP entity: the code by RFC 7247 section 7, the condition kept for the sender.
+        const xmppCond = isXmppCondition(cond) ? cond : undefined;
+        p.finish(failed(errorCodeFromXmppCondition(cond), text, { remote: { ...(xmppCond ? { xmpp: xmppCond } : {}), ...(m.error?.text ? { text: m.error.text } : {}) } }));
+      }
     }
     return;
   }
@@ -79,7 +85,7 @@ export async function handleInboundMessage(d: InboundDeps, entry: LinkEntry, el:
     // RFC 6121 5.2.2: headlines are not answered with errors.
     if (headline) return;
     const row = ERROR_TABLE[isErrorCode(code) ? code : 'internal'];
-    await d.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, condition ?? row.xmpp.condition, row.xmpp.type, text, code === 'loop-detected' || code === 'too-many-hops' ? code : undefined));
+    await d.safeSend(entry, buildErrorReply({ name: 'message', ...attrsOf(el) }, condition ?? row.xmpp.condition, row.xmpp.type, text, isErrorCode(code) ? code : undefined));
   };
   if (m.type === 'groupchat') {
     // Switchboard is no multi-user chat service (RFC 6121 8.5.3.2.1 answers such with service-unavailable).

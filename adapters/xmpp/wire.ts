@@ -363,9 +363,10 @@ export function buildErrorReply(
     err.append(xml('text', { xmlns: NS.stanzas, 'xml:lang': 'en' }, safe));
   }
   // RFC 6120 8.3.2: the <error/> element "MAY contain a child element for an application-specific
-  // error condition". loop-detected and too-many-hops are both <not-acceptable/> (which reads
-  // back as unsupported-media-type), so the adapter sends those codes too: a Switchboard on the
-  // far side reports the same failure (482/483 to a SIP sender) instead of the nearest code.
+  // error condition". The adapter always sends its stable error code there: several codes travel
+  // as one condition (loop-detected and too-many-hops are both <not-acceptable/>, which reads back
+  // as unsupported-media-type), so a Switchboard on the far side reports the same failure (482/483
+  // to a SIP sender) instead of the nearest code. Other entities ignore the element.
   if (code !== undefined && /^[a-z][a-z-]{0,63}$/.test(code)) err.append(xml(code, { xmlns: NS.error }));
   return xml(stanza.name, {
     ...(stanza.to ? { from: stanza.to } : {}), ...(stanza.from ? { to: stanza.from } : {}),

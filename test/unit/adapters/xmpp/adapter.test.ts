@@ -110,6 +110,20 @@ describe('outcomes of sent messages', () => {
     await t.adapter.stop();
   });
 
+  it.each([['loop-detected'], ['too-many-hops'], ['sender-blocked']] as const)(
+    'a Switchboard peer\'s stable code (%s) is the failure, not the coarser condition it travelled as',
+    async (code) => {
+      const t = setup('component');
+      await t.adapter.start();
+      const p = t.adapter.sendMessage(op());
+      await flush();
+      const sent = t.entity().sent[0]!;
+      t.entity().inject(`<message type='error' from='romeo@example.test' to='${sent.attrs.from}' id='${sent.attrs.id}'><error type='cancel'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><${code} xmlns='urn:switchboard:error:0'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>why</text></error></message>`);
+      expect(await p).toEqual({ status: 'failed', code, reason: 'why', remote: { text: 'why' } });
+      await t.adapter.stop();
+    },
+  );
+
   it('no answer within the error window: indeterminate (RFC 3860 3.4.1)', async () => {
     const t = setup('component');
     await t.adapter.start();
@@ -135,7 +149,7 @@ describe('inbound messages', () => {
     await flush();
     expect(t.delivered).toHaveLength(2);
     expect(t.entity().sent.map((e) => e.toString())).toEqual([
-      '<message from="alice%api.example.test@sip.example.test" to="juliet@example.test/t" id="x1" type="error"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>',
+      '<message from="alice%api.example.test@sip.example.test" to="juliet@example.test/t" id="x1" type="error"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/><sender-blocked xmlns="urn:switchboard:error:0"/></error></message>',
     ]);
     await t.adapter.stop();
   });
