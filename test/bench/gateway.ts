@@ -2,7 +2,7 @@
  * Starting and stopping the gateway child for a scenario: a YAML config written to a temp file,
  * the process spawned (optionally under node --cpu-prof), readiness read from /readyz.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -44,9 +44,12 @@ export async function startGateway(s: GatewayStart): Promise<GatewayChild> {
   const file = join(dir, 'switchboard.yaml');
   writeFileSync(file, YAML.stringify({ ...s.config, json }));
   const entry = join(__dirname, 'gateway-child.js');
-  const args = s.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir, entry, file] : [entry, file];
+  const extra = (process.env.BENCH_GW_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const args = [...extra, ...(s.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir, entry, file] : [entry, file])];
   const before = s.cpuProfDir ? new Set(safeList(s.cpuProfDir)) : new Set<string>();
   const child = await startChild(s.name ?? 'gateway', process.execPath, args, { env: { ...process.env, NODE_ENV: 'production' } });
+  const tee = process.env.BENCH_GW_LOG;
+  if (tee) for (const st of [child.proc.stdout, child.proc.stderr]) st?.on('data', (d: Buffer) => appendFileSync(tee, d));
   const jsonUrl = `http://127.0.0.1:${s.jsonPort}`;
   const stop = async (): Promise<string[]> => {
     await stopChild(child, 15_000);

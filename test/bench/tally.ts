@@ -2,6 +2,8 @@
  * What a receiving peer counts: per step, the unique sequence numbers seen, duplicates, and the
  * latency of each first arrival (receive time minus the send time carried in the body).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { quantile, round } from './stats';
 
 /** Bound on tracked steps and on latency samples per step (memory stays bounded). */
@@ -34,10 +36,21 @@ export function parseStamp(s: string): number | undefined {
   return Date.UTC(y, mo - 1, d, h, mi, se) * 1000 + us;
 }
 
+/** Directory for per-message latency dumps (diagnostics): one file per step and process. */
+const DUMP = process.env.BENCH_LAT_DUMP;
+
+function dump(step: number, st: Step): void {
+  const lines: string[] = [];
+  for (let i = 0; i < st.lat.length; i++) lines.push(`${st.trace[2 * i]} ${st.trace[2 * i + 1]} ${st.lat[i]}`);
+  writeFileSync(join(DUMP as string, `lat-${process.pid}-${step}.txt`), lines.join('\n'));
+}
+
 class Step {
   seen = new Set<number>();
   duplicates = 0;
   lat: number[] = [];
+  /** (seq, receive ms) per latency sample, kept only for BENCH_LAT_DUMP. */
+  trace: number[] = [];
   firstAt = 0;
   lastAt = 0;
 }
@@ -62,7 +75,10 @@ export class Tally {
     st.lastAt = now;
     const sent = parseStamp(stamp);
     if (sent === undefined) { this.badStamps++; return; }
-    if (st.lat.length < MAX_SAMPLES) st.lat.push(nowMicros - sent);
+    if (st.lat.length < MAX_SAMPLES) {
+      st.lat.push(nowMicros - sent);
+      if (DUMP) st.trace.push(seq, now);
+    }
   }
 
   /** The step's figures (and forgets it, so a long run does not accumulate samples). */
@@ -70,6 +86,7 @@ export class Tally {
     const st = this.steps.get(step);
     this.steps.delete(step);
     if (!st) return { unique: 0, duplicates: 0 };
+    if (DUMP) dump(step, st);
     const ms = (x: number | undefined): number | undefined => (x === undefined ? undefined : round(x / 1000, 3));
     return {
       unique: st.seen.size, duplicates: st.duplicates,
