@@ -31,14 +31,23 @@ export class Inflight {
   private waiters: Array<() => void> = [];
   draining = false;
 
-  async track<T>(fn: () => Promise<T>): Promise<T> {
+  /** Counts fn's promise as in flight until it settles (one reaction, no async frame held). */
+  track<T>(fn: () => Promise<T>): Promise<T> {
     this.count++;
+    let p: Promise<T>;
     try {
-      return await fn();
-    } finally {
-      if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
+      p = fn();
+    } catch (err) {
+      this.settled();
+      return Promise.reject(err);
     }
+    p.then(this.settled, this.settled);
+    return p;
   }
+
+  private readonly settled = (): void => {
+    if (--this.count === 0) for (const w of this.waiters.splice(0)) w();
+  };
 
   /** Waits until nothing is in flight, or maxMs has passed; true when drained. */
   async drain(maxMs: number): Promise<boolean> {

@@ -57,14 +57,24 @@ export interface OnceOptions {
  * waitMs) for the first outcome; if none comes in time it is reported indeterminate, never
  * delivered twice.
  */
-export async function deliverOnce(
+export function deliverOnce(
   store: Store, key: string, ttlSeconds: number, waitMs: number, deliver: () => Promise<Outcome>, opts: OnceOptions = {},
 ): Promise<OnceResult> {
-  const pendingSeconds = pendingClaimSeconds(ttlSeconds, waitMs);
   const record = (outcome: Outcome): void => {
     store.recordOutcome(key, JSON.stringify(outcome), ttlSeconds).catch((err: unknown) => opts.onRecordError?.(err));
   };
-  const claim = opts.firstClaim ?? await store.claimMessage(key, pendingSeconds);
+  // The common case, a first copy already claimed, waits for the delivery in one reaction rather
+  // than an async frame (router.ts route: what waits for an answer should hold little).
+  if (opts.firstClaim?.claimed) return deliver().then((outcome) => { record(outcome); return { outcome, duplicate: false }; });
+  return claimThenDeliver(store, key, ttlSeconds, waitMs, deliver, record, opts.firstClaim);
+}
+
+async function claimThenDeliver(
+  store: Store, key: string, ttlSeconds: number, waitMs: number, deliver: () => Promise<Outcome>,
+  record: (o: Outcome) => void, firstClaim: MessageClaim | undefined,
+): Promise<OnceResult> {
+  const pendingSeconds = pendingClaimSeconds(ttlSeconds, waitMs);
+  const claim = firstClaim ?? await store.claimMessage(key, pendingSeconds);
   if (claim.claimed) {
     const outcome = await deliver();
     record(outcome);

@@ -7,6 +7,7 @@ import type { Adapter, Log } from '../canonical/adapter';
 import { addressKey } from '../canonical/address';
 import { SwitchboardError, RemoteRejection } from '../canonical/errors';
 import { failed, type MessageOp, type Outcome, type Protocol } from '../canonical/operations';
+import { Deadlines } from '../canonical/deadlines';
 import { checkHops, forwardHops } from '../canonical/trace';
 import { InboxAdmission } from './inbox-admission';
 import { lazyChild, levelEnabled } from './logging';
@@ -43,7 +44,7 @@ export function domainTable(domains: Readonly<Record<string, Protocol>>): (domai
 /** What withTimeout resolves to when the timer wins. */
 export const TIMED_OUT = Symbol('timed out');
 
-/** Races a promise against a timer; the timer never outlives the race. */
+/** Races a promise against a timer; the timer never outlives the race (presence paths; messages use the router's Deadlines). */
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -60,32 +61,61 @@ export function outcomeOfError(err: unknown): Outcome {
   return failed('remote-error', err instanceof Error ? err.message : String(err));
 }
 
+/** Label values of the messages counter and histogram, bound once per outcome (prom-client hashes labels on every call otherwise). */
+interface OutcomeMetrics { readonly inc: () => void; readonly observe: (seconds: number) => void }
+
 export class Router {
   private readonly admission: InboxAdmission;
+  /** Every next hop's wait for its answer, bounded by messageTimeoutMs on one shared timer. */
+  private readonly deadlines = new Deadlines();
+  private readonly outcomeMetrics = new Map<string, OutcomeMetrics>();
 
   constructor(private readonly o: RouterOptions) {
     this.admission = new InboxAdmission(o.store);
   }
 
-  /** Routes one message; never throws: every fault is an outcome for the sender. */
-  async route(op: MessageOp): Promise<Outcome> {
-    const started = process.hrtime.bigint();
-    const log = lazyChild(this.o.log, () => ({ msgId: op.id, from: `${op.from.local}@${op.from.domain}`, to: `${op.to.local}@${op.to.domain}` }));
-    let outcome: Outcome;
-    let duplicate = false;
-    try {
-      ({ outcome, duplicate } = await this.decide(op, log));
-    } catch (err) {
-      log.error({ err }, 'routing failed');
-      outcome = err instanceof SwitchboardError ? failed(err.code, err.message) : failed('internal', 'internal error while routing');
+  /**
+   * Routes one message; never rejects: every fault is an outcome for the sender.
+   *
+   * What follows the next hop's answer is one reaction holding the message's id and addresses,
+   * not a chain of async frames holding the whole operation: a message to XMPP waits ~250 ms for
+   * its answer, and at thousands a second everything held that long outlives V8's young
+   * generation and is copied and promoted by the garbage collector.
+   */
+  route(op: MessageOp): Promise<Outcome> {
+    const started = performance.now();
+    const id = op.id;
+    const from = op.from;
+    const to = op.to;
+    const log = lazyChild(this.o.log, () => ({ msgId: id, from: `${from.local}@${from.domain}`, to: `${to.local}@${to.domain}` }));
+    return this.decide(op, log).then(
+      (r) => this.finish(r.outcome, r.duplicate, started, log),
+      (err: unknown) => {
+        log.error({ err }, 'routing failed');
+        return this.finish(err instanceof SwitchboardError ? failed(err.code, err.message) : failed('internal', 'internal error while routing'), false, started, log);
+      },
+    );
+  }
+
+  private finish(outcome: Outcome, duplicate: boolean, started: number, log: Log): Outcome {
+    const seconds = (performance.now() - started) / 1000;
+    const code = outcome.status === 'failed' ? outcome.code : '';
+    const key = `${outcome.status} ${code}`;
+    let m = this.outcomeMetrics.get(key);
+    if (!m) {
+      const counter = this.o.metrics.messages.labels({ outcome: outcome.status, code });
+      const histogram = this.o.metrics.messageSeconds.labels({ outcome: outcome.status });
+      m = { inc: () => counter.inc(), observe: (s) => histogram.observe(s) };
+      // Error codes are a closed set (canonical/errors.ts), so this map stays small.
+      this.outcomeMetrics.set(key, m);
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.o.metrics.messages.inc({ outcome: outcome.status, code: outcome.status === 'failed' ? outcome.code : '' });
-    this.o.metrics.messageSeconds.observe({ outcome: outcome.status }, seconds);
+    m.inc();
+    m.observe(seconds);
     if (duplicate) this.o.metrics.duplicates.inc();
-    if (levelEnabled(this.o.log, 'info')) log.info({ outcome: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.code } : {}), duplicate, ms: Math.round(seconds * 1000) }, 'message routed');
+    if (levelEnabled(this.o.log, 'info')) log.info({ outcome: outcome.status, ...(code ? { code } : {}), duplicate, ms: Math.round(seconds * 1000) }, 'message routed');
     return outcome;
   }
+
 
   private async decide(op: MessageOp, log: Log): Promise<{ outcome: Outcome; duplicate: boolean }> {
     // RFC 3860 3.4.2: "If the value of MaxForwards is zero, the service MUST NOT forward the
@@ -109,29 +139,39 @@ export class Router {
     });
   }
 
-  private async forward(op: MessageOp, log: Log): Promise<Outcome> {
+  private forward(op: MessageOp, log: Log): Promise<Outcome> {
     // RFC 3860 3.4.1 step 2: "If the destination of the operation cannot be resolved ... a
     // response operation with the status "failure" is invoked."
     // DESIGN.md "Addresses and routing": configured domains first, then DNS SRV (RFC 3861
     // section 3: "a lookup is performed for SRVs for the target domain, a desired service (using
     // the "_im" Service label) and a desired IM transfer protocol").
-    const protocol = this.o.ownerOf(op.to.domain) ?? await this.o.resolveDomain?.(op.to.domain, 'im');
-    if (!protocol) return failed('unknown-domain', `no route to ${op.to.domain}`);
+    const configured = this.o.ownerOf(op.to.domain);
+    if (configured) return this.sendVia(configured, op, log);
+    if (!this.o.resolveDomain) return Promise.resolve(failed('unknown-domain', `no route to ${op.to.domain}`));
+    return this.o.resolveDomain(op.to.domain, 'im').then((p) => (p ? this.sendVia(p, op, log) : failed('unknown-domain', `no route to ${op.to.domain}`)));
+  }
+
+  private sendVia(protocol: Protocol, op: MessageOp, log: Log): Promise<Outcome> {
     const adapter = this.o.hub.adapter(protocol);
-    if (!adapter) return failed('service-unavailable', `the ${protocol} adapter is not configured`);
-    if (!this.o.hub.isReady(protocol)) return failed('service-unavailable', `the ${protocol} adapter is not connected`);
+    if (!adapter) return Promise.resolve(failed('service-unavailable', `the ${protocol} adapter is not configured`));
+    if (!this.o.hub.isReady(protocol)) return Promise.resolve(failed('service-unavailable', `the ${protocol} adapter is not connected`));
     const out: MessageOp = { ...op, ...forwardHops(op, this.o.gatewayId) };
     log.debug({ protocol }, 'forwarding message');
-    let res: Outcome | typeof TIMED_OUT;
+    let sent: Promise<Outcome>;
     try {
-      res = await withTimeout(adapter.sendMessage(out), this.o.messageTimeoutMs);
+      sent = adapter.sendMessage(out);
     } catch (err) {
       log.warn({ err }, 'adapter failed to send');
-      return outcomeOfError(err);
+      return Promise.resolve(outcomeOfError(err));
     }
-    // RFC 3860 3.4.1: "if the delegation will not result in a future authoritative indication to
-    // the service, a response operation having status "indeterminant" is invoked."
-    if (res === TIMED_OUT) return { status: 'indeterminate', reason: `no answer from the ${protocol} side within ${this.o.messageTimeoutMs} ms` };
-    return res;
+    return new Promise<Outcome>((resolve) => {
+      // RFC 3860 3.4.1: "if the delegation will not result in a future authoritative indication
+      // to the service, a response operation having status "indeterminant" is invoked."
+      const wait = this.deadlines.after(this.o.messageTimeoutMs, () => resolve({ status: 'indeterminate', reason: `no answer from the ${protocol} side within ${this.o.messageTimeoutMs} ms` }));
+      sent.then(
+        (o) => { wait.cancel(); resolve(o); },
+        (err: unknown) => { wait.cancel(); log.warn({ err }, 'adapter failed to send'); resolve(outcomeOfError(err)); },
+      );
+    });
   }
 }

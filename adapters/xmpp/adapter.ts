@@ -16,7 +16,7 @@ import type { XmppAdapterConfig } from './config';
 import { createClientEntity } from './client';
 import { createComponentEntity } from './component';
 import { type BackoffOptions, withTimeout, XmppLink } from './connection';
-import { Deadlines } from './deadlines';
+import { Deadlines } from '../../canonical/deadlines';
 import { installIqAnswers } from './disco';
 import { componentFor, messageFromCanonical } from './from-canonical';
 import { isStandby, type LeaseTiming, leaseLink, remoteHolder } from './lease';

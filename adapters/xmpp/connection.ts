@@ -51,6 +51,16 @@ function conditionOf(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
+/** Text stanzas written together at the end of one event-loop turn, on one connection. */
+class TextBatch {
+  readonly texts: string[] = [];
+  /** Settles when the batch has been written (or could not be). */
+  readonly written: Promise<void>;
+  constructor(readonly entity: XmppEntity, flush: (b: TextBatch) => Promise<void>) {
+    this.written = new Promise<void>((resolve, reject) => { setImmediate(() => { flush(this).then(resolve, reject); }); });
+  }
+}
+
 export class XmppLink {
   private entity: XmppEntity | undefined;
   private _state: LinkState = 'idle';
@@ -59,6 +69,8 @@ export class XmppLink {
   private loop: Promise<void> | undefined;
   private readonly backoff: BackoffOptions;
   private attempts = 0;
+  /** Text stanzas waiting for the end of this event-loop turn (sendText). */
+  private batch: TextBatch | undefined;
 
   constructor(private readonly o: LinkOptions) {
     this.backoff = o.backoff ?? DEFAULT_BACKOFF;
@@ -92,14 +104,14 @@ export class XmppLink {
   }
 
   /**
-   * Sends a stanza, or fails at once when the link is not online. Each stanza is its own write:
-   * Node's socket already gathers writes made while one is in progress into one writev, and
-   * gathering more (all of an event-loop turn, through xmpp.js sendMany) was measured to raise
-   * the median SIP->XMPP latency at 2,000 msg/s from 3 ms to 18 ms without saving CPU.
+   * Sends a stanza, or fails at once when the link is not online. Text stanzas of this turn still
+   * waiting (sendText) go first, so the stream keeps the order in which stanzas were sent
+   * (RFC 6120 10.1, in-order processing).
    */
   async send(el: Element): Promise<void> {
-    const e = this.entity;
-    if (!e || !this.online) throw new TransportError('service-unavailable', `${this.o.name} is not connected (${this.fatal ? this.fatal.message : this._state})`);
+    const e = this.connected();
+    const pending = this.batch;
+    if (pending?.entity === e) await pending.written;
     await e.send(el);
   }
 
@@ -108,11 +120,43 @@ export class XmppLink {
    * element tree, no toString, no outgoing middleware pass. For component links only: a client
    * link's stream management (XEP-0198) counts outgoing stanzas in that middleware, so a client
    * sends elements (send()).
+   *
+   * Stanzas sent during one event-loop turn (a burst of SIP datagrams read in one poll phase, the
+   * Redis answers that release them) are written together at the end of that turn: setImmediate
+   * runs in the same loop iteration, after the poll phase, so nothing waits for a timer. One
+   * write system call and one write callback for the burst instead of one per stanza, which cost
+   * ~8% of the gateway's CPU at 4,000 msg/s. (An earlier attempt through xmpp.js sendMany raised
+   * the median latency from 3 to 18 ms: sendMany awaits each write before the next.) RFC 6120
+   * 4.1: a stream is one XML document, so concatenated stanzas are the same bytes on the wire.
    */
-  async sendText(xmlText: string): Promise<void> {
+  sendText(xmlText: string): Promise<void> {
+    let e: XmppEntity;
+    try {
+      e = this.connected();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let batch = this.batch;
+    if (batch?.entity !== e) batch = this.batch = new TextBatch(e, (b) => this.flush(b));
+    batch.texts.push(xmlText);
+    return batch.written;
+  }
+
+  private async flush(b: TextBatch): Promise<void> {
+    if (this.batch === b) this.batch = undefined;
+    if (b.entity !== this.entity || !this.online) throw this.notConnected();
+    await b.entity.write(b.texts.length === 1 ? b.texts[0]! : b.texts.join(''));
+  }
+
+  /** The entity to write on, or a service-unavailable error when the link is not online. */
+  private connected(): XmppEntity {
     const e = this.entity;
-    if (!e || !this.online) throw new TransportError('service-unavailable', `${this.o.name} is not connected (${this.fatal ? this.fatal.message : this._state})`);
-    await e.write(xmlText);
+    if (!e || !this.online) throw this.notConnected();
+    return e;
+  }
+
+  private notConnected(): TransportError {
+    return new TransportError('service-unavailable', `${this.o.name} is not connected (${this.fatal ? this.fatal.message : this._state})`);
   }
 
   async stop(): Promise<void> {

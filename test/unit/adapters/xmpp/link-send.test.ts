@@ -1,7 +1,7 @@
 /**
  * XmppLink.send: one write per stanza, in order, on a socket without Nagle delay; refused at once
- * when the link is not online. (Gathering a loop turn's stanzas into one write was tried and
- * raised the median SIP->XMPP latency at 2,000 msg/s from 3 to 18 ms: see connection.ts.)
+ * when the link is not online. XmppLink.sendText: the text stanzas of one event-loop turn leave
+ * as one write at the end of that turn, in order, and an element sent after them waits for them.
  */
 import { EventEmitter } from 'node:events';
 import { xml, type XmppEntity } from '@xmpp/component';
@@ -68,20 +68,50 @@ describe('XmppLink.send', () => {
 });
 
 describe('XmppLink.sendText (the component message path)', () => {
-  test('writes the text as it is, in order', async () => {
+  test("one turn's texts leave as one write, as they are, in order", async () => {
     const { entity, link } = await online();
     const texts = ['<message id="t1"/>', '<message id="t2"/>'];
-    await Promise.all(texts.map((t) => link.sendText(t)));
-    expect(entity.writes).toEqual(texts);
+    const sent = Promise.all(texts.map((t) => link.sendText(t)));
+    expect(entity.writes).toEqual([]);
+    await sent;
+    expect(entity.writes).toEqual([texts.join('')]);
     await link.stop();
   });
 
-  test('a failed write rejects; a link not online refuses at once', async () => {
+  test('texts of later turns are later writes', async () => {
+    const { entity, link } = await online();
+    await link.sendText('<message id="t1"/>');
+    await link.sendText('<message id="t2"/>');
+    expect(entity.writes).toEqual(['<message id="t1"/>', '<message id="t2"/>']);
+    await link.stop();
+  });
+
+  test('an element sent after texts of the same turn is written after them', async () => {
+    const { entity, link } = await online();
+    const a = link.sendText('<message id="t1"/>');
+    const b = link.send(msg('m2'));
+    await Promise.all([a, b]);
+    expect(entity.writes.map((s) => /id="(\w+)"/.exec(s)?.[1])).toEqual(['t1', 'm2']);
+    await link.stop();
+  });
+
+  test('a failed write rejects every text of its turn; a link not online refuses at once', async () => {
     const { entity, link } = await online();
     entity.failNext = true;
-    await expect(link.sendText('<message id="t1"/>')).rejects.toThrow(/socket closed/);
+    const r = await Promise.allSettled([link.sendText('<message id="t1"/>'), link.sendText('<message id="t2"/>')]);
+    expect(r.map((x) => x.status)).toEqual(['rejected', 'rejected']);
+    await link.sendText('<message id="t3"/>');
+    expect(entity.writes).toEqual(['<message id="t3"/>']);
     await link.stop();
-    await expect(link.sendText('<message id="t2"/>')).rejects.toThrow(/not connected/);
+    await expect(link.sendText('<message id="t4"/>')).rejects.toThrow(/not connected/);
+  });
+
+  test('a link stopped before the turn ends fails the waiting texts', async () => {
+    const { entity, link } = await online();
+    const p = link.sendText('<message id="t1"/>');
+    const stopped = link.stop();
+    await expect(p).rejects.toThrow(/not connected/);
+    await stopped;
     expect(entity.writes).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * Many bounded waits on one timer. Each sent message waits a fixed window for a stanza error or
- * a receipt (adapter.ts); a setTimeout per message meant a timer wake-up per message, and every
- * wake-up costs the gateway more than the work it does at thousands of messages a second. Waits
+ * Many bounded waits on one timer. Each message sent to XMPP waits a fixed window for a stanza
+ * error or a receipt (adapters/xmpp/adapter.ts), and the router bounds every next hop by its
+ * message timeout (gateway/router.ts). A setTimeout per message meant a timer wake-up (and a
+ * Timeout object) per message, and each costs the gateway more than the work it does at
+ * thousands of messages a second. Waits
  * of one length end in the order they began, so each length is a FIFO queue; one timer is armed
  * for the earliest end, rounded up to a tick so that waits ending close together end in one
  * wake-up (and their answers leave together). A wait ends at most one tick late, never early.
@@ -79,7 +81,9 @@ export class Deadlines {
     if (fireAt >= this.armedAt) return;
     clearTimeout(this.timer);
     this.armedAt = fireAt;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, fireAt - Date.now()));
+    // Unreferenced: the waits belong to work that keeps the process alive by its own sockets;
+    // cancelled waits stay queued until their time, and must not hold a stopping process open.
+    this.timer = setTimeout(() => this.fire(), Math.max(0, fireAt - Date.now())).unref();
   }
 
   private fire(): void {

@@ -1,4 +1,4 @@
-import { Deadlines } from '../../../../adapters/xmpp/deadlines';
+import { Deadlines } from '../../../canonical/deadlines';
 
 afterEach(() => jest.useRealTimers());
 
