@@ -19,7 +19,8 @@ import { sipMessageToOp, traceOf, unescapeTarget } from './to-canonical';
 import type { Remote } from './transport';
 import { SipWireError } from './wire-error';
 import { splitMessage, type SipMessage } from './wire-message';
-import { buildResponse, randomToken } from './wire-serialize';
+import { detach } from './detach';
+import { buildResponse, randomToken, responseBasis, type ResponseBasis } from './wire-serialize';
 import { parseSip, type CheckedRequest } from './wire-validate';
 
 /** Options for tests: shorter client transaction timeout. */
@@ -29,14 +30,6 @@ export interface SipAdapterOptions {
   readonly dnsServers?: readonly string[];
 }
 
-/** The request header fields a response copies (RFC 3261 8.2.6.2: Via, From, To, Call-ID, CSeq). */
-type ResponseBasis = Pick<SipMessage, 'headers'>;
-const COPIED_TO_RESPONSE = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
-
-/** What a final response needs from its request, without the rest of the parse. */
-function responseBasis(req: CheckedRequest): ResponseBasis {
-  return { headers: req.headers.filter((h) => COPIED_TO_RESPONSE.has(h.name)) };
-}
 
 export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterContext, options: SipAdapterOptions = {}): Adapter {
   const sip = config.sip;
@@ -88,10 +81,11 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
     if (req.method === 'ACK') return;
     const tx = stack.server.begin(req, remote);
     if (!tx.isNew) return;
-    // Not awaited here, and answered from the response basis: no frame that waits for the
-    // handler holds the parsed request (async frames keep every local until they finish).
-    const basis = responseBasis(req);
-    const what = { method: req.method, callId: req.callId };
+    // Not awaited here, and answered from the response basis (one flat string, RFC 3261 18.2.1
+    // received/rport applied): no frame that waits for the handler holds the parsed request
+    // (async frames keep every local until they finish), nor any string cut from its text.
+    const basis = responseBasis(req, remote.transport === 'UDP' ? remote : undefined);
+    const what = { method: req.method, callId: detach(req.callId) };
     return dispatch(req, remote, tx.key, basis).catch((e: unknown) => {
       log.error({ err: e, ...what }, 'sip request handler failed');
       if (e instanceof SipWireError) stack.respond(tx.key, basis, remote, e.status, e.phrase, { headers: [...e.extraHeaders] });
@@ -113,16 +107,19 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
         stack.respond(txKey, req, remote, 481, 'Call/Transaction Does Not Exist');
         return;
       case 'MESSAGE': return onMessageRequest(req, remote, txKey, basis);
-      case 'SUBSCRIBE': if (!(await loopCheck(req, remote, txKey))) await notifier.onSubscribe(req, remote, txKey); return;
-      case 'PUBLISH': if (!(await loopCheck(req, remote, txKey))) await onPublish(stack, config.presence, req, remote, txKey); return;
+      case 'SUBSCRIBE': if (!loopCheck(req, remote, txKey)) await notifier.onSubscribe(req, remote, txKey); return;
+      case 'PUBLISH': if (!loopCheck(req, remote, txKey)) await onPublish(stack, config.presence, req, remote, txKey); return;
       case 'NOTIFY': await subscriber.onNotify(req, remote, txKey); return;
       default:
         stack.respond(txKey, req, remote, 405, 'Method Not Allowed', { headers: [['Allow', ALLOW_HEADER]] });
     }
   }
 
-  /** Loop checks of RFC 3261 16.3 (Max-Forwards, Via) and the received-trace; true when answered. */
-  async function loopCheck(req: CheckedRequest, remote: Remote, txKey: string): Promise<boolean> {
+  /**
+   * Loop checks of RFC 3261 16.3 (Max-Forwards, Via) and the received-trace; true when answered.
+   * Synchronous: an async check cost each MESSAGE a Promise and a microtask turn for nothing.
+   */
+  function loopCheck(req: CheckedRequest, remote: Remote, txKey: string): boolean {
     // RFC 3261 16.3 item 2: "If the Max-Forwards value is zero (0), the proxy MUST NOT forward the
     // request ... the element MUST return a 483 (Too many hops) response."
     if (req.maxForwards === 0) { stack.respond(txKey, req, remote, 483, 'Too Many Hops'); return true; }
@@ -141,8 +138,8 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
     return false;
   }
 
-  async function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> {
-    if (await loopCheck(req, remote, txKey)) return;
+  function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> | undefined {
+    if (loopCheck(req, remote, txKey)) return undefined;
     const parsed = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` });
     return relayMessage({ ...parsed, to: unescapeTarget(parsed.to, ctx.ownerOf) }, remote, txKey, basis);
   }

@@ -9,11 +9,13 @@ import type { SipSection } from './config';
 import { resolveTarget } from './resolve';
 import { ClientTransactions, ServerTransactions, type ClientResult } from './transactions';
 import { SipTransport, type Remote, type TransportEvents, type TransportName } from './transport';
-import { buildRequest, buildResponse, MAGIC_COOKIE, randomToken, type HeaderPair, type RequestSpec } from './wire-serialize';
+import { buildRequest, buildResponseFrom, MAGIC_COOKIE, randomToken, responseBasis, type HeaderPair, type RequestSpec, type ResponseBasis } from './wire-serialize';
 import { headerValues, type SipMessage } from './wire-message';
 import { digestAuthorization, parseChallenge } from './digest';
 
 export const USER_AGENT = 'Switchboard';
+/** The Server header field of every response, serialized once. */
+const SERVER_LINE = `Server: ${USER_AGENT}\r\n`;
 
 export class SipStack {
   readonly transport: SipTransport;
@@ -59,14 +61,17 @@ export class SipStack {
     return `<sip:switchboard@${l.host}:${l.port}${t === 'UDP' ? '' : `;transport=${t.toLowerCase()}`}>`;
   }
 
-  /** Sends a final response inside a server transaction (absorbing later retransmissions). */
-  respond(txKey: string | undefined, req: Pick<SipMessage, 'headers'>, remote: Remote, status: number, phrase: string, opts: { toTag?: string; headers?: readonly HeaderPair[]; body?: { type: string; bytes: Uint8Array } } = {}): void {
-    const bytes = buildResponse(req, status, phrase, {
-      ...opts,
-      headers: [...(opts.headers ?? []), ['Server', USER_AGENT]],
-      ...(remote.transport === 'UDP' ? { received: { address: remote.address, port: remote.port } } : {}),
-      toTag: opts.toTag ?? randomToken(6),
-    });
+  /**
+   * Sends a final response inside a server transaction (absorbing later retransmissions).
+   * `req` is the request, or its ResponseBasis when the request is no longer held (a MESSAGE
+   * waiting for its outcome); a basis made here applies received/rport for UDP (RFC 3261 18.2.1,
+   * RFC 3581), as one made by the caller must.
+   */
+  respond(txKey: string | undefined, req: Pick<SipMessage, 'headers'> | ResponseBasis, remote: Remote, status: number, phrase: string, opts: { toTag?: string; headers?: readonly HeaderPair[]; body?: { type: string; bytes: Uint8Array } } = {}): void {
+    const basis = 'toEnd' in req ? req : responseBasis(req, remote.transport === 'UDP' ? remote : undefined);
+    // A fresh tag only when the To lacks one (RFC 3261 8.2.6.2).
+    const toTag = opts.toTag ?? (basis.toTagged || basis.toEnd < 0 ? undefined : randomToken(6));
+    const bytes = buildResponseFrom(basis, status, phrase, { toTag, headers: opts.headers, lines: SERVER_LINE, body: opts.body });
     if (txKey) this.server.respond(txKey, remote, bytes);
     else this.transport.send(remote, bytes).catch((e) => this.log.debug({ err: e }, 'sip response not sent'));
   }

@@ -7,6 +7,7 @@
 import { unescapeForeign, type Address } from '../../canonical/address';
 import type { MessageOp, PublishOp, SubscribeOp } from '../../canonical/operations';
 import { DEFAULT_MAX_FORWARDS, parseTrace } from '../../canonical/trace';
+import { detach } from './detach';
 import { SipWireError, bad } from './wire-error';
 import type { NameAddr } from './wire-grammar';
 import { headerValue, headerValues } from './wire-message';
@@ -26,11 +27,12 @@ export const TRACE_HEADER = 'Switchboard-Trace';
 export function addressOf(na: { sip?: SipUri; uri: string; scheme: string }, role: 'target' | 'sender' = 'target'): Address {
   if (na.sip) {
     if (!na.sip.user) throw role === 'target' ? new SipWireError(404, 'Not Found: URI has no user part') : bad('From URI has no user part');
-    return { local: na.sip.user, domain: na.sip.host };
+    // Detached: an operation outlives the parse (see detach.ts).
+    return { local: detach(na.sip.user), domain: detach(na.sip.host) };
   }
   const m = /^(?:im|pres):([^@?;]+)@([^?;]+)$/i.exec(na.uri);
   if (!m) throw role === 'target' ? new SipWireError(416, 'Unsupported URI Scheme') : bad(`From URI scheme ${na.scheme} cannot be mapped to an address`);
-  return { local: decodePercent(m[1]!), domain: m[2]!.toLowerCase() };
+  return { local: detach(decodePercent(m[1]!)), domain: detach(m[2]!.toLowerCase()) };
 }
 
 /**
@@ -70,10 +72,15 @@ export interface Origin { readonly transactionId: string; readonly sourceId: str
 
 function hops(req: CheckedRequest): { maxForwards: number; trace: string[] } {
   // RFC 3261 8.1.1.6 default when absent (RFC 2543 peers): 70.
-  return { maxForwards: req.maxForwards ?? DEFAULT_MAX_FORWARDS, trace: traceOf(req) };
+  const trace = traceOf(req);
+  return { maxForwards: req.maxForwards ?? DEFAULT_MAX_FORWARDS, trace: trace.length ? trace.map(detach) : trace };
 }
 
-/** MESSAGE (RFC 3428) -> MessageOp. */
+/**
+ * MESSAGE (RFC 3428) -> MessageOp. Every string in it is detached from the message text (the
+ * operation waits about 250 ms for its outcome, see detach.ts); the body stays a view of the
+ * received bytes (off the V8 heap, relayed without a copy).
+ */
 export function sipMessageToOp(req: CheckedRequest, origin: Origin): MessageOp {
   const type = headerValue(req, 'content-type');
   if (type === undefined || req.body.length === 0) throw bad('MESSAGE without a body and Content-Type');
@@ -82,25 +89,25 @@ export function sipMessageToOp(req: CheckedRequest, origin: Origin): MessageOp {
   return {
     kind: 'message',
     // Stable across retransmissions and sender retries: Call-ID, CSeq and From tag identify it.
-    id: `sip:${req.callId}:${req.cseq.seq}:${req.from.params.tag ?? ''}`,
-    transactionId: origin.transactionId,
+    id: detach('sip:' + req.callId + ':' + req.cseq.seq + ':' + (req.from.params.tag ?? '')),
+    transactionId: detach(origin.transactionId),
     from: addressOf(req.from, 'sender'),
     to: targetOf(req),
-    content: { type, bytes: req.body },
-    ...(subject ? { subject: [{ text: subject }] } : {}),
+    content: { type: detach(type), bytes: req.body },
+    ...(subject ? { subject: [{ text: detach(subject) }] } : {}),
     ...(date ? { dateTime: new Date(date).toISOString() } : {}),
     ...hops(req),
-    source: { protocol: 'sip', id: origin.sourceId },
+    source: { protocol: 'sip', id: detach(origin.sourceId) },
   };
 }
 
 /** SUBSCRIBE (RFC 6665, RFC 3856) -> SubscribeOp; `duration` is the granted expiry. */
 export function sipSubscribeToOp(req: CheckedRequest, origin: Origin, duration: number, subscriptionId?: string): SubscribeOp {
   return {
-    kind: 'subscribe', transactionId: origin.transactionId,
+    kind: 'subscribe', transactionId: detach(origin.transactionId),
     watcher: addressOf(req.from, 'sender'), presentity: targetOf(req), duration,
     ...(subscriptionId ? { subscriptionId } : {}),
-    ...hops(req), source: { protocol: 'sip', id: origin.sourceId },
+    ...hops(req), source: { protocol: 'sip', id: detach(origin.sourceId) },
   };
 }
 
@@ -108,11 +115,11 @@ export function sipSubscribeToOp(req: CheckedRequest, origin: Origin, duration: 
 export function sipPublishToOp(req: CheckedRequest, origin: Origin, expires: number, etag: string | undefined): PublishOp {
   const type = headerValue(req, 'content-type');
   return {
-    kind: 'publish', transactionId: origin.transactionId,
+    kind: 'publish', transactionId: detach(origin.transactionId),
     presentity: targetOf(req), publisher: addressOf(req.from, 'sender'),
     ...(req.body.length > 0 && type !== undefined ? { document: { type, bytes: req.body } } : {}),
     expires, ...(etag !== undefined ? { etag } : {}),
-    ...hops(req), source: { protocol: 'sip', id: origin.sourceId },
+    ...hops(req), source: { protocol: 'sip', id: detach(origin.sourceId) },
   };
 }
 

@@ -31,9 +31,94 @@ export function randomToken(bytes = 8): string {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * A response to `req`. RFC 3261 8.2.6.2: "The From field of the response MUST equal the From
- * header field of the request. The Call-ID ... CSeq ... Via header field values in the response
- * MUST equal the Via header field values in the request and MUST maintain the same ordering."
+ * What a final response copies from its request (RFC 3261 8.2.6.2: "The From field of the
+ * response MUST equal the From header field of the request. The Call-ID ... CSeq ... Via header
+ * field values in the response MUST equal the Via header field values in the request and MUST
+ * maintain the same ordering"), serialized once as one flat string. A MESSAGE waits about 250 ms
+ * for its outcome (XMPP's error window); holding parsed header objects meanwhile kept the whole
+ * message text alive through their sliced values (issue 7 heap snapshot: 7 MB of message texts
+ * at 4,000 msg/s). This holds only the bytes the response repeats.
+ */
+export interface ResponseBasis {
+  /** "Via: ...\r\n" lines (received= applied), "From: ...\r\n", "To: ...\r\n", "Call-ID: ...\r\n", "CSeq: ...\r\n". */
+  readonly text: string;
+  /** Where the To value ends in `text` (a tag is inserted there); -1 when the request had no To. */
+  readonly toEnd: number;
+  /** The request's To already carries a tag. */
+  readonly toTagged: boolean;
+}
+
+/**
+ * The response basis of a request. `received` applies RFC 3261 18.2.1 (received=) and RFC 3581
+ * (rport) to the topmost Via (the first Via field; its first value when comma-combined).
+ * Missing fields are left out (a 400 to a request lacking one still copies the others).
+ */
+export function responseBasis(req: Pick<SipMessage, 'headers'>, received?: { readonly address: string; readonly port: number }): ResponseBasis {
+  // One pass over the fields; the parts are joined once: Array.prototype.join writes one new
+  // sequential string, which shares nothing with the received message (a `+` chain would be a
+  // rope over its sliced values).
+  const parts: string[] = [];
+  let from: string | undefined;
+  let to: string | undefined;
+  let callId: string | undefined;
+  let cseq: string | undefined;
+  let firstVia = true;
+  for (const h of req.headers) {
+    switch (h.name) {
+      case 'via':
+        parts.push('Via: ', firstVia && received ? withReceived(h.value, received) : h.value, '\r\n');
+        firstVia = false;
+        break;
+      case 'from': from ??= h.value; break;
+      case 'to': to ??= h.value; break;
+      case 'call-id': callId ??= h.value; break;
+      case 'cseq': cseq ??= h.value; break;
+    }
+  }
+  if (from !== undefined) parts.push('From: ', from, '\r\n');
+  let toEnd = -1;
+  if (to !== undefined) {
+    parts.push('To: ', to);
+    toEnd = 0;
+    for (const p of parts) toEnd += p.length;
+    parts.push('\r\n');
+  }
+  if (callId !== undefined) parts.push('Call-ID: ', callId, '\r\n');
+  if (cseq !== undefined) parts.push('CSeq: ', cseq, '\r\n');
+  return { text: parts.join(''), toEnd, toTagged: to !== undefined && TAG_RE.test(to) };
+}
+
+const TAG_RE = /;\s*tag\s*=/i;
+
+/** Header fields and body of a response beyond what it copies from the request. */
+export interface ResponseExtras {
+  /** Added to a To without a tag ("the UAS MUST add a tag", RFC 3261 8.2.6.2), except for 100. */
+  readonly toTag?: string;
+  readonly headers?: readonly HeaderPair[];
+  /** Header lines already serialized ("Name: value\r\n"...), after `headers`. */
+  readonly lines?: string;
+  readonly body?: { readonly type: string; readonly bytes: Uint8Array };
+}
+
+/**
+ * A response from its basis: one string and one Buffer (the 202 to a relayed MESSAGE is built
+ * once per message; parsed header objects and a header-pair array per response showed in
+ * profiles).
+ */
+export function buildResponseFrom(basis: ResponseBasis, status: number, phrase: string, x: ResponseExtras = {}): Buffer {
+  let text = 'SIP/2.0 ' + status + ' ' + (/[\r\n]/.test(phrase) ? phrase.replace(/[\r\n]/g, ' ') : phrase) + '\r\n';
+  text += status > 100 && x.toTag && basis.toEnd >= 0 && !basis.toTagged
+    ? basis.text.slice(0, basis.toEnd) + ';tag=' + x.toTag + basis.text.slice(basis.toEnd)
+    : basis.text;
+  if (x.headers) for (const [n, v] of x.headers) text += n + ': ' + v + '\r\n';
+  if (x.lines) text += x.lines;
+  if (!x.body) return Buffer.from(text + 'Content-Length: 0\r\n\r\n', 'utf8');
+  text += 'Content-Type: ' + x.body.type + '\r\nContent-Length: ' + x.body.bytes.length + '\r\n\r\n';
+  return Buffer.concat([Buffer.from(text, 'utf8'), x.body.bytes]);
+}
+
+/**
+ * A response to `req` (RFC 3261 8.2.6): its basis (see responseBasis) and the extras.
  * `toTag` is added when the request's To has none ("the UAS MUST add a tag", except for 100).
  * `received` applies RFC 3261 18.2.1 (received=) and RFC 3581 (rport) to the topmost Via.
  */
@@ -41,32 +126,9 @@ export function buildResponse(
   req: Pick<SipMessage, 'headers'>,
   status: number,
   phrase: string,
-  opts: { toTag?: string; headers?: readonly HeaderPair[]; body?: { type: string; bytes: Uint8Array }; received?: { address: string; port: number } } = {},
+  opts: ResponseExtras & { received?: { address: string; port: number } } = {},
 ): Buffer {
-  // One pass over the request's fields and one string: this runs once per relayed MESSAGE.
-  let vias = '';
-  let from: string | undefined;
-  let to: string | undefined;
-  let callId: string | undefined;
-  let cseq: string | undefined;
-  for (const h of req.headers) {
-    switch (h.name) {
-      case 'via': vias += `Via: ${vias === '' && opts.received ? withReceived(h.value, opts.received) : h.value}\r\n`; break;
-      case 'from': from ??= h.value; break;
-      case 'to': to ??= h.value; break;
-      case 'call-id': callId ??= h.value; break;
-      case 'cseq': cseq ??= h.value; break;
-    }
-  }
-  let text = `SIP/2.0 ${status} ${/[\r\n]/.test(phrase) ? phrase.replace(/[\r\n]/g, ' ') : phrase}\r\n${vias}`;
-  if (from !== undefined) text += `From: ${from}\r\n`;
-  if (to !== undefined) text += `To: ${to}${status > 100 && opts.toTag && !/;\s*tag\s*=/i.test(to) ? `;tag=${opts.toTag}` : ''}\r\n`;
-  if (callId !== undefined) text += `Call-ID: ${callId}\r\n`;
-  if (cseq !== undefined) text += `CSeq: ${cseq}\r\n`;
-  if (opts.headers) for (const [n, v] of opts.headers) text += `${n}: ${v}\r\n`;
-  if (!opts.body) return Buffer.from(`${text}Content-Length: 0\r\n\r\n`, 'utf8');
-  text += `Content-Type: ${opts.body.type}\r\nContent-Length: ${opts.body.bytes.length}\r\n\r\n`;
-  return Buffer.concat([Buffer.from(text, 'utf8'), opts.body.bytes]);
+  return buildResponseFrom(responseBasis(req, opts.received), status, phrase, opts);
 }
 
 /** Adds received= (and fills an empty rport) on the topmost Via value, leaving the rest as received. */
