@@ -3,8 +3,9 @@
  * from keys.ts; every expiring record carries a Redis TTL: its expiry plus the sweep grace (see
  * StoreOptions) for publications, dedupe records, claims and state; subscriptions share one hash
  * per presentity whose TTL is its latest record's expiry plus the grace (Redis 7.0 has no
- * per-field TTL), and readers drop records past their own. Writes that touch a record and its indexes go in one MULTI round trip; the
- * message-path dedupe claim is a single SET NX GET EX. Pub/sub uses a second connection, as
+ * per-field TTL), and readers drop records past their own. Writes that touch a record and its
+ * indexes go in one MULTI round trip; the message path's admissions and outcome records are
+ * coalesced into one script call per event-loop turn (redis-batch.ts). Pub/sub uses a second connection, as
  * Redis requires of a subscribed client.
  */
 import { Redis } from 'ioredis';
@@ -17,34 +18,11 @@ import {
   decodeAccount, decodeDocument, decodePublication, decodeRules, decodeSubscription,
   encodeAccount, encodeDocument, encodePublication, encodeRules, encodeSubscription, splitSubscriptionId,
 } from './records';
+import { MessageBatcher } from './redis-batch';
 import { RedisBus } from './redis-bus';
 import { defineStateScripts, RedisState } from './redis-state';
 import { check, closeConnection, guarded } from './redis-util';
 import { type Admission, EXPIRY_GRACE_MS, MAX_LIST, type MessageClaim, type Store, type StoreOptions } from './store';
-
-/**
- * admitMessage in one script: KEYS[1] the rules, KEYS[2] the message claim; ARGV[1] "1" when
- * rules are expected (ARGV[2] their encoding) or "0" for none; ARGV[3] "1" to claim; ARGV[4] the
- * claim TTL. Replies {0[, rules now]} on a mismatch, {1} when matched without a claim, {1, 1}
- * claimed, {1, 0[, outcome]} already claimed (pending, or the stored outcome).
- */
-const ADMIT_SCRIPT = `
-local cur = redis.call('GET', KEYS[1])
-local same
-if ARGV[1] == '1' then same = (cur == ARGV[2]) else same = (cur == false) end
-if not same then
-  if cur == false then return {0} end
-  return {0, cur}
-end
-if ARGV[3] ~= '1' then return {1} end
-local old = redis.call('SET', KEYS[2], '', 'NX', 'GET', 'EX', ARGV[4])
-if old == false then return {1, 1} end
-if old == '' then return {1, 0} end
-return {1, 0, old}
-`;
-
-/** The script as a command of the connection (ioredis sends EVALSHA, and EVAL once on NOSCRIPT). */
-interface AdmitCommand { sbAdmit(...args: Array<string | number>): Promise<unknown> }
 
 /** MGET batch size: bounds one reply's size. */
 const BATCH = 500;
@@ -53,6 +31,8 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly bus: RedisBus;
   private readonly grace: number;
+  /** admitMessage and recordOutcome: one script call per event-loop turn (redis-batch.ts). */
+  private readonly batcher: MessageBatcher;
 
   /** Connects; throws StoreError naming the URL when Redis does not answer. */
   static async connect(url: string, opts: StoreOptions = {}): Promise<RedisStore> {
@@ -68,13 +48,13 @@ export class RedisStore implements Store {
       r.disconnect();
       throw new StoreError(`cannot reach Redis at ${redact(url)} (check store.url): ${(err as Error).message}`, { cause: err });
     }
-    return guarded(new RedisStore(r, opts));
+    return guarded(new RedisStore(r, opts), ['admitMessage', 'recordOutcome']);
   }
 
   constructor(private readonly r: Redis, opts: StoreOptions = {}) {
     this.grace = opts.expiryGraceMs ?? EXPIRY_GRACE_MS;
     this.bus = new RedisBus(r);
-    r.defineCommand('sbAdmit', { numberOfKeys: 2, lua: ADMIT_SCRIPT });
+    this.batcher = new MessageBatcher(r);
     defineStateScripts(r);
   }
 
@@ -322,16 +302,17 @@ export class RedisStore implements Store {
     return old === '' ? { claimed: false } : { claimed: false, outcome: old };
   }
 
-  async admitMessage(owner: string, expectedRules: string | null, messageId: string, ttlSeconds: number, claim: boolean): Promise<Admission> {
-    const reply = (await (this.r as unknown as AdmitCommand).sbAdmit(keys.rules(owner), keys.message(messageId), expectedRules === null ? '0' : '1', expectedRules ?? '', claim ? '1' : '0', Math.max(1, Math.ceil(ttlSeconds)))) as unknown[];
-    if (reply[0] !== 1) return { rulesMatched: false, rules: typeof reply[1] === 'string' ? reply[1] : null };
-    if (!claim) return { rulesMatched: true };
-    if (reply[1] === 1) return { rulesMatched: true, claim: { claimed: true } };
-    return { rulesMatched: true, claim: typeof reply[2] === 'string' ? { claimed: false, outcome: reply[2] } : { claimed: false } };
+  /*
+   * The message path's two calls are coalesced per event-loop turn (redis-batch.ts): one script
+   * call for a whole burst instead of a command each. Both reject only with StoreError already,
+   * so guarded() passes them through without wrapping (SELF_GUARDED).
+   */
+  admitMessage(owner: string, expectedRules: string | null, messageId: string, ttlSeconds: number, claim: boolean): Promise<Admission> {
+    return this.batcher.admit(keys.rules(owner), keys.message(messageId), expectedRules, ttlArg(ttlSeconds), claim);
   }
 
-  async recordOutcome(messageId: string, outcome: string, ttlSeconds: number): Promise<void> {
-    await this.r.set(keys.message(messageId), outcome, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'XX');
+  recordOutcome(messageId: string, outcome: string, ttlSeconds: number): Promise<void> {
+    return this.batcher.record(keys.message(messageId), outcome, ttlArg(ttlSeconds));
   }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
@@ -341,6 +322,11 @@ export class RedisStore implements Store {
   state(namespace: string): AdapterState {
     return guarded(new RedisState(this.r, namespace));
   }
+}
+
+/** A TTL in whole seconds, at least 1, as Redis reads it. */
+function ttlArg(ttlSeconds: number): string {
+  return String(Math.max(1, Math.ceil(ttlSeconds)));
 }
 
 /** A URL without its password, for error messages and logs. */

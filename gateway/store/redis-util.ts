@@ -27,20 +27,32 @@ export async function closeConnection(r: Redis): Promise<void> {
 /**
  * Every failure of a store call surfaces as a StoreError (code store-unavailable), whatever
  * ioredis threw (connection closed, retries exhausted), so callers map it to one outcome.
+ * Methods named in `passThrough` already reject with StoreError only (the batched message path):
+ * they are handed out bound, without the extra promise. Wrappers are made once per method, not
+ * per call (the message path calls the store twice per message).
  */
-export function guarded<T extends object>(target: T): T {
+export function guarded<T extends object>(target: T, passThrough: ReadonlyArray<keyof T & string> = []): T {
+  const made = new Map<PropertyKey, { fn: unknown; wrapper: unknown }>();
+  const direct = new Set<PropertyKey>(passThrough);
   return new Proxy(target, {
     get(t, prop) {
       const v = Reflect.get(t, prop, t) as unknown;
       if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        const out = (v as (...a: unknown[]) => unknown).apply(t, args);
-        return out instanceof Promise
-          ? out.catch((err: unknown) => {
-            throw err instanceof StoreError ? err : new StoreError(`Redis ${String(prop)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-          })
-          : out;
-      };
+      const hit = made.get(prop);
+      if (hit && hit.fn === v) return hit.wrapper;
+      const f = v as (...a: unknown[]) => unknown;
+      const wrapper = direct.has(prop)
+        ? f.bind(t)
+        : (...args: unknown[]) => {
+          const out = f.apply(t, args);
+          return out instanceof Promise
+            ? out.catch((err: unknown) => {
+              throw err instanceof StoreError ? err : new StoreError(`Redis ${String(prop)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+            })
+            : out;
+        };
+      made.set(prop, { fn: v, wrapper });
+      return wrapper;
     },
   });
 }
