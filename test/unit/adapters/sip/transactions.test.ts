@@ -71,6 +71,22 @@ describe('ServerTransactions', () => {
     expect(tx.begin(message('s1'), remote).isNew).toBe(true);
   });
 
+  test('a key evicted and begun again lives as a new entry; answered entries keep their place by their last change', () => {
+    const { tx } = setup(2);
+    tx.begin(message('k1'), remote);
+    tx.begin(message('k2'), remote);
+    tx.begin(message('k3'), remote); // evicts k1
+    expect(tx.begin(message('k1'), remote).isNew).toBe(true); // evicts k2; k3, k1 held
+    const k3 = tx.begin(message('k3'), remote);
+    expect(k3.isNew).toBe(false);
+    tx.respond(k3.key, remote, Buffer.from('SIP/2.0 200 OK\r\n\r\n')); // k3 now changed last
+    tx.begin(message('k4'), remote); // evicts k1, the oldest by last change
+    expect(tx.size).toBe(2);
+    expect(tx.begin(message('k3'), remote).isNew).toBe(false);
+    expect(tx.begin(message('k4'), remote).isNew).toBe(false);
+    expect(tx.begin(message('k1'), remote).isNew).toBe(true);
+  });
+
   test('50,000 live entries at the bound: each new request stays cheap (bounded work per call)', () => {
     const { tx } = setup(20_000);
     const reqs = Array.from({ length: 50_000 }, (_, i) => message(`b${i}`));
