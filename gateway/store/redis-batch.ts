@@ -6,8 +6,11 @@
  * Why (issue 7, lead's profile at 4,000 SIP->XMPP msg/s): one auto-pipelined ioredis command per
  * call (an EVALSHA per admit and a SET per record: Command objects, Script toWritable, a pipeline
  * per turn, a Promise, callback and nextTick per command, the reply decoder) was 15-20% of the
- * gateway's CPU. Measured with test/bench/micro/redis-store-pairs.ts (200,000 admit+record pairs
- * in bursts of 8-32 a turn, private redis-server): see the README of test/bench for the figures.
+ * gateway's CPU. test/bench/micro/redis-store-pairs.ts (200,000 admit+record pairs in bursts of
+ * 8-32 a turn against a private redis-server, interleaved runs on the shared 2-core machine): 19-31
+ * -> 8.5-12 us of this process's CPU per pair, 2 -> 0.055 commands per pair (MONITOR); paced at
+ * 4,000 pairs/s, 31-36 -> 17-21 us and admit p50 0.38-0.51 -> 0.26-0.36 ms; Redis's own CPU per
+ * pair about the same (7.6-7.9 -> 6.1-7.0 us).
  *
  * When it flushes: SIP datagrams arrive as separate callbacks of one poll phase, so
  * process.nextTick would make batches of one; setImmediate runs after the whole poll phase, which

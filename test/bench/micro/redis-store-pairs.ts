@@ -29,6 +29,13 @@ interface StoreLike {
 /** Bound on admits in flight, so a slow Redis cannot grow the queue without limit. */
 const MAX_IN_FLIGHT = 4_096;
 
+/** redis-server's own CPU seconds (user + system, main thread and children) from INFO cpu. */
+function redisCpuSeconds(info: string): number {
+  let t = 0;
+  for (const m of info.matchAll(/^used_cpu_(?:sys|user):([\d.]+)/gm)) t += Number(m[1]);
+  return t;
+}
+
 function commandstats(info: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
@@ -52,11 +59,13 @@ export async function main(argv: string[]): Promise<number> {
     await runPairs(store, 5_000, outcome, new Float64Array(5_000), 'w', 0);
     await admin.config('RESETSTAT');
     const monitor = process.env.SB_MONITOR === '1' ? await startMonitor(redis.port) : undefined;
+    const redisCpu0 = redisCpuSeconds(await admin.info('cpu'));
     const before = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     await runPairs(store, pairs, outcome, latencies, 'm', rate);
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpu = process.cpuUsage(before);
+    const redisCpu = redisCpuSeconds(await admin.info('cpu')) - redisCpu0;
     const clientCommands = monitor ? await monitor.stop() : undefined;
     const stats = commandstats(await admin.info('commandstats'));
     await store.close();
@@ -68,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       pairs,
       rate: rate || 'flat out',
       cpuUsPerPair: Number(((cpu.user + cpu.system) / pairs).toFixed(2)),
+      redisCpuUsPerPair: Number(((redisCpu * 1e6) / pairs).toFixed(2)),
       wallMs: Math.round(wallMs),
       // Script calls per pair, commands clients sent per pair (MONITOR), and every command Redis
       // counted (inner script calls included).
