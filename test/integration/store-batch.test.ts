@@ -5,6 +5,7 @@
  * bounds, NOSCRIPT is recovered, and when Redis goes away every caller is rejected (none hangs).
  */
 import { randomBytes } from 'node:crypto';
+import * as dgram from 'node:dgram';
 import { Redis } from 'ioredis';
 import { DEFAULT_RULES, type Rules } from '../../canonical/rules';
 import { MAX_BATCH_CHARS, MAX_BATCH_ITEMS } from '../../gateway/store/redis-batch';
@@ -103,6 +104,38 @@ describe('Redis store: admitMessage and recordOutcome batched per event-loop tur
     const got = await Promise.all([chain(1), chain(2), store.admitMessage(owner, null, 'm' + uid(), 30, true), chain(3)]);
     expect(got.every((a) => a.rulesMatched && a.claim?.claimed)).toBe(true);
     expect(await scriptCalls(admin)).toBe(before + 1);
+  });
+
+  test('calls from separate datagram callbacks of one poll phase (how SIP arrives) join one batch', async () => {
+    const owner = `o${uid()}@api.example.test`;
+    const rx = dgram.createSocket('udp4');
+    const tx = dgram.createSocket('udp4');
+    try {
+      await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+      const port = rx.address().port;
+      const bursts = 10;
+      const perBurst = 20;
+      const answers: Array<Promise<Admission>> = [];
+      const all = new Promise<void>((resolve) => {
+        rx.on('message', (m) => {
+          answers.push(store.admitMessage(owner, null, m.toString('latin1'), 30, true));
+          if (answers.length === bursts * perBurst) resolve();
+        });
+      });
+      const before = await scriptCalls(admin);
+      for (let b = 0; b < bursts; b++) {
+        for (let i = 0; i < perBurst; i++) tx.send(`m${b}.${i}.${uid()}`, port, '127.0.0.1');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await within(all, 5_000, 'datagrams');
+      const got = await Promise.all(answers);
+      expect(got.every((a) => a.rulesMatched && a.claim?.claimed)).toBe(true);
+      // One script call per burst when each burst is read in one poll phase; allow a few splits.
+      expect(await scriptCalls(admin) - before).toBeLessThanOrEqual(bursts * 2);
+    } finally {
+      rx.close();
+      tx.close();
+    }
   });
 
   test('an error of one call (a key of the wrong type) rejects that caller only', async () => {
