@@ -37,7 +37,7 @@ export class Scanner {
   /** Skips SP / HTAB (LWS after unfolding). Returns whether any was skipped. */
   ws(): boolean {
     const start = this.pos;
-    while (this.s[this.pos] === ' ' || this.s[this.pos] === '\t') this.pos++;
+    for (let c = this.s.charCodeAt(this.pos); c === 0x20 || c === 0x09; c = this.s.charCodeAt(this.pos)) this.pos++;
     return this.pos > start;
   }
   token(): string {
@@ -51,7 +51,7 @@ export class Scanner {
     return t;
   }
   eat(ch: string): boolean {
-    if (this.s[this.pos] === ch) { this.pos++; return true; }
+    if (this.s.charCodeAt(this.pos) === ch.charCodeAt(0)) { this.pos++; return true; }
     return false;
   }
   expect(ch: string, label: string): void {
@@ -112,7 +112,10 @@ export function parseParams(sc: Scanner): Params {
         else while (!sc.done && isIn(GEN_VALUE_T, sc.s.charCodeAt(sc.pos))) sc.pos++;
         value = sc.s.slice(start, sc.pos);
         if (!value) throw sc.fail(`parameter ${name} has an empty value`);
-        if (!isToken(value) && !isHost(value)) throw sc.fail(`parameter ${name} has a malformed value`);
+        // GEN_VALUE_T is the token characters and ':': a value without '[' or ':' is a token,
+        // known without the regex (most are: tag, branch, rport, transport).
+        const plain = sc.s.charCodeAt(start) !== 0x5b && value.indexOf(':') < 0;
+        if (!plain && !isToken(value) && !isHost(value)) throw sc.fail(`parameter ${name} has a malformed value`);
       }
     }
     params[name.toLowerCase()] = value;
@@ -148,14 +151,14 @@ export function parseNameAddr(sc: Scanner): NameAddr {
     if (sc.peek() !== '<') throw sc.fail('quoted display name not followed by <URI>');
   } else {
     const start = sc.pos;
-    const words: string[] = [];
+    let words: string[] | undefined;
     for (;;) {
       const t = sc.token();
       if (!t) break;
-      words.push(t);
+      (words ??= []).push(t);
       sc.ws();
     }
-    if (sc.peek() === '<' && words.length > 0) display = words.join(' ');
+    if (sc.peek() === '<' && words !== undefined) display = words.join(' ');
     else if (sc.peek() !== '<') sc.pos = start;
   }
   let uri: string;
@@ -192,7 +195,8 @@ export function parseNameAddr(sc: Scanner): NameAddr {
   }
   if (!bracketed && uri.includes('?')) throw sc.fail('URI with a headers component must be enclosed in <>');
   const params = parseParams(sc);
-  return { ...(display !== undefined ? { display } : {}), uri, ...(sip ? { sip } : {}), scheme, params };
+  // One shape whatever is present (conditional spreads made each a different hidden class).
+  return { display, uri, sip, scheme, params, star: undefined };
 }
 
 /** A whole single-valued name-addr header (To, From): nothing may follow. */
@@ -206,7 +210,7 @@ export function parseNameAddrHeader(value: string, what: string): NameAddr {
 
 /** A comma-separated list of name-addrs (Contact, Route, Record-Route); Contact may be "*". */
 export function parseNameAddrList(value: string, what: string, allowStar = false): NameAddr[] {
-  if (allowStar && value.trim() === '*') return [{ uri: '*', scheme: '*', params: {}, star: true }];
+  if (allowStar && value.trim() === '*') return [{ display: undefined, uri: '*', sip: undefined, scheme: '*', params: {}, star: true }];
   const sc = new Scanner(value, what);
   const out: NameAddr[] = [];
   for (let i = 0; i < 64; i++) {
@@ -248,13 +252,13 @@ export function parseViaList(value: string): Via[] {
     const host = sc.s.slice(start, sc.pos);
     sc.ws();
     let portText = '';
-    if (sc.eat(':')) { sc.ws(); const p = sc.pos; while (/[0-9]/.test(sc.peek())) sc.pos++; portText = sc.s.slice(p, sc.pos); if (!portText) throw sc.fail('empty port'); }
+    if (sc.eat(':')) { sc.ws(); const p = sc.pos; for (let c = sc.s.charCodeAt(sc.pos); c >= 0x30 && c <= 0x39; c = sc.s.charCodeAt(sc.pos)) sc.pos++; portText = sc.s.slice(p, sc.pos); if (!portText) throw sc.fail('empty port'); }
     const hp = splitHostPort(portText ? `${host}:${portText}` : host, `Via sent-by ${host}`);
     const params = parseParams(sc);
     if (params.ttl !== undefined && (!/^[0-9]{1,3}$/.test(params.ttl) || Number(params.ttl) > 255)) throw sc.fail('ttl out of range');
     if (params.received !== undefined && !isHost(params.received)) throw sc.fail('received is not an address');
     if ('branch' in params && !params.branch) throw sc.fail('empty branch');
-    out.push({ transport: transport.toUpperCase(), host: hp.host.toLowerCase(), ...(hp.port !== undefined ? { port: hp.port } : {}), params, ...(params.branch ? { branch: params.branch } : {}) });
+    out.push({ transport: transport.toUpperCase(), host: hp.host.toLowerCase(), port: hp.port, params, branch: params.branch ? params.branch : undefined });
     sc.ws();
     if (sc.done) return out;
     if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);
