@@ -26,6 +26,12 @@ export const SUPPORTED_HEADER = '';
 /** URI schemes the gateway routes in a Request-URI (RFC 3860 im:, RFC 3859 pres:). */
 const SCHEMES = new Set(['sip', 'sips', 'im', 'pres']);
 
+/** Whether any Content-Encoding field is present (most requests: none, and nothing allocated to learn it). */
+function hasEncoding(req: CheckedRequest): boolean {
+  for (const h of req.headers) if (h.name === 'content-encoding') return true;
+  return false;
+}
+
 /** The first policy fault of a request, or undefined when it may be processed. */
 export function checkRequestPolicy(req: CheckedRequest): SipWireError | undefined {
   // RFC 3261 8.2.2.1: "If the Request-URI uses a scheme not supported by the UAS, it SHOULD
@@ -47,7 +53,7 @@ export function checkRequestPolicy(req: CheckedRequest): SipWireError | undefine
   // RFC 3261 8.2.3: "If a UAS does not understand the ... encoding ... of a body, the UAS MUST
   // respond with a 415 (Unsupported Media Type) response", listing Accept-Encoding. The canonical
   // content has no encoding field, so only identity can be carried without re-encoding.
-  if (req.body.length > 0) {
+  if (req.body.length > 0 && hasEncoding(req)) {
     const enc = headerValues(req, 'content-encoding').flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter((v) => v !== '' && v !== 'identity');
     if (enc.length > 0) return new SipWireError(415, 'Unsupported Media Type: Content-Encoding', [['Accept-Encoding', 'identity']]);
   }

@@ -24,6 +24,27 @@ const isIn = (t: Uint8Array, code: number): boolean => code < 128 && t[code] ===
 const TOKEN_RE = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const WORD_RE = /^[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+$/;
 
+/**
+ * Case folding of a token or host (ASCII by grammar): the string itself when it holds no
+ * letter to change, without a call into the runtime (most names and hosts arrive in the case
+ * they are kept in). Not for text that may hold non-ASCII letters.
+ */
+export function lowerToken(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return s.toLowerCase();
+  }
+  return s;
+}
+
+export function upperToken(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) return s.toUpperCase();
+  }
+  return s;
+}
+
 export function isToken(s: string): boolean {
   return TOKEN_RE.test(s);
 }
@@ -118,7 +139,7 @@ export function parseParams(sc: Scanner): Params {
         if (!plain && !isToken(value) && !isHost(value)) throw sc.fail(`parameter ${name} has a malformed value`);
       }
     }
-    params[name.toLowerCase()] = value;
+    params[lowerToken(name)] = value;
   }
 }
 
@@ -244,7 +265,7 @@ export function parseViaList(value: string): Via[] {
     const version = sc.needToken('protocol version');
     sc.ws(); sc.expect('/', "'/' after protocol version"); sc.ws();
     const transport = sc.needToken('transport');
-    if (name.toUpperCase() !== 'SIP' || version !== '2.0') throw sc.fail(`unsupported sent-protocol ${name}/${version}`);
+    if (upperToken(name) !== 'SIP' || version !== '2.0') throw sc.fail(`unsupported sent-protocol ${name}/${version}`);
     if (!sc.ws()) throw sc.fail('missing white space before sent-by');
     const start = sc.pos;
     if (sc.peek() === '[') { const close = sc.s.indexOf(']', sc.pos); if (close < 0) throw sc.fail('unterminated IPv6 reference'); sc.pos = close + 1; }
@@ -253,17 +274,27 @@ export function parseViaList(value: string): Via[] {
     sc.ws();
     let portText = '';
     if (sc.eat(':')) { sc.ws(); const p = sc.pos; for (let c = sc.s.charCodeAt(sc.pos); c >= 0x30 && c <= 0x39; c = sc.s.charCodeAt(sc.pos)) sc.pos++; portText = sc.s.slice(p, sc.pos); if (!portText) throw sc.fail('empty port'); }
-    const hp = splitHostPort(portText ? `${host}:${portText}` : host, `Via sent-by ${host}`);
+    // sent-by = host [ COLON port ]: an IPv6 reference through splitHostPort; any other host was
+    // scanned without ':' and the port as digits, so the same checks need no re-split.
+    const hp = host.charCodeAt(0) === 0x5b ? splitHostPort(portText ? `${host}:${portText}` : host, `Via sent-by ${host}`) : sentBy(host, portText);
     const params = parseParams(sc);
     if (params.ttl !== undefined && (!/^[0-9]{1,3}$/.test(params.ttl) || Number(params.ttl) > 255)) throw sc.fail('ttl out of range');
     if (params.received !== undefined && !isHost(params.received)) throw sc.fail('received is not an address');
     if ('branch' in params && !params.branch) throw sc.fail('empty branch');
-    out.push({ transport: transport.toUpperCase(), host: hp.host.toLowerCase(), port: hp.port, params, branch: params.branch ? params.branch : undefined });
+    out.push({ transport: upperToken(transport), host: lowerToken(hp.host), port: hp.port, params, branch: params.branch ? params.branch : undefined });
     sc.ws();
     if (sc.done) return out;
     if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);
   }
   throw sc.fail('more than 70 values');
+}
+
+/** A Via sent-by without '[': splitHostPort's checks and faults, for a host holding no ':' and a port of digits. */
+function sentBy(host: string, portText: string): { host: string; port: number | undefined } {
+  if (!isHost(host)) throw bad(`malformed host ${clip(host)} in ${clip(`Via sent-by ${host}`)}`);
+  if (portText === '') return { host, port: undefined };
+  if (portText.length > 5 || Number(portText) > 65535) throw bad(`malformed port in ${clip(`Via sent-by ${host}`)}`);
+  return { host, port: Number(portText) };
 }
 
 /** RFC 3261 8.1.1.5: "The sequence number value MUST be expressible as a 32-bit unsigned integer" and "MUST be less than 2**31". */
@@ -306,7 +337,7 @@ function mediaType(sc: Scanner): MediaType {
   const type = sc.needToken('media type');
   sc.ws(); sc.expect('/', "'/' in media type"); sc.ws();
   const subtype = sc.needToken('media subtype');
-  return { type: type.toLowerCase(), subtype: subtype.toLowerCase(), params: parseParams(sc) };
+  return { type: lowerToken(type), subtype: lowerToken(subtype), params: parseParams(sc) };
 }
 
 /** Accept = [ accept-range *(COMMA accept-range) ]: an empty value is allowed. */
@@ -355,7 +386,7 @@ export function parseEvent(value: string): { type: string; params: Params } {
   const params = parseParams(sc);
   sc.ws();
   if (!sc.done) throw sc.fail(`unexpected ${clip(sc.peek())}`);
-  return { type: type.toLowerCase(), params };
+  return { type: lowerToken(type), params };
 }
 
 /** Subscription-State = substate-value *( SEMI subexp-params ) (RFC 6665 8.4). */

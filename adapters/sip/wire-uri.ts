@@ -160,7 +160,16 @@ export function parseSipUri(s: string, opts: { inRequestLine?: boolean; allowHea
       params[decodePercent(name).toLowerCase()] = decodePercent(value);
     }
   }
-  return { scheme, user, password, host: host.toLowerCase(), port, params, headers, raw: s };
+  // The host passed isHost: ASCII, so folding only its A-Z is toLowerCase.
+  return { scheme, user, password, host: lowerHost(host), port, params, headers, raw: s };
+}
+
+function lowerHost(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return s.toLowerCase();
+  }
+  return s;
 }
 
 /** 'sip' or 'sips' (any case) for s[0, colon), else undefined. */
