@@ -36,7 +36,12 @@ export class SipStack {
       if (this.traceWire) log.trace({ to: `${remote.transport} ${remote.address}:${remote.port}`, wire: bytes.subarray(0, 300).toString('latin1') }, 'sip send');
       return this.transport.send(remote, bytes);
     };
-    this.server = new ServerTransactions((r, b) => { send(r, b).catch((e) => log.debug({ err: e }, 'sip response not sent')); });
+    const unsent = (e: Error | null): void => { if (e) log.debug({ err: e }, 'sip response not sent'); };
+    this.server = new ServerTransactions((r, b) => {
+      if (r.transport !== 'UDP') { send(r, b).catch(unsent); return; }
+      if (this.traceWire) log.trace({ to: `UDP ${r.address}:${r.port}`, wire: b.subarray(0, 300).toString('latin1') }, 'sip send');
+      this.transport.sendDatagram(r, b, unsent);
+    });
     this.client = new ClientTransactions(send, clientTimeoutMs);
     this.branchPrefix = `${MAGIC_COOKIE}-sb${createHash('sha1').update(ctx.gatewayId).digest('hex').slice(0, 8)}-`;
   }

@@ -136,6 +136,17 @@ export class SipTransport {
     s.on('close', () => { if (partial) clearTimeout(partial); if (this.conns.get(key) === s) this.conns.delete(key); });
   }
 
+  /**
+   * Sends one datagram and forgets it: no Promise (a response of a server transaction is sent
+   * once per relayed MESSAGE; the Promise, its executor closure and the callback closure of
+   * send() showed in profiles). `onDone` gets the outcome, as dgram's callback.
+   */
+  sendDatagram(remote: Remote, bytes: Buffer, onDone: (e: Error | null) => void): void {
+    const udp = this.udp;
+    if (!udp) { onDone(new TransportError('remote-unreachable', 'no UDP listener configured (sip.listen.udp)')); return; }
+    udp.send(bytes, remote.port, remote.address, onDone);
+  }
+
   /** Sends bytes; over TCP reuses the request's connection or an open one to the same address. */
   async send(remote: Remote, bytes: Buffer): Promise<void> {
     if (remote.transport === 'UDP') {

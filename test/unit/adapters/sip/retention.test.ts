@@ -31,13 +31,24 @@ function growth<T>(count: number, make: (i: number) => T): number {
   return grown;
 }
 
+/**
+ * The least and the most growth of three measurements. Work left over from other test files in
+ * a shared jest worker moved heapUsed by a few MB either way; a retained text shows in every
+ * measurement, so the bound holds for the best one and the control for the worst.
+ */
+function growths<T>(count: number, make: (i: number) => T): { least: number; most: number } {
+  // Each measurement with its own numbers (distinct requests, distinct transaction keys).
+  const g = [0, 1, 2].map((k) => growth(count, (i) => make(k * 1_000_000 + i)));
+  return { least: Math.min(...g), most: Math.max(...g) };
+}
+
 describe('detach', () => {
   // Margins are wide: other work in a shared jest worker moved heapUsed by up to 3 MB.
   test('a detached substring does not keep its parent alive; a plain one does (control)', () => {
     const parent = (i: number): string => Buffer.alloc(256 * 1024, 0x61 + (i % 26)).toString('latin1');
-    expect(growth(64, (i) => parent(i).slice(100, 160))).toBeGreaterThan(12_000_000);
-    expect(growth(64, (i) => detach(parent(i).slice(100, 160)))).toBeLessThan(2_000_000);
-    expect(growth(64, (i) => detach(`<${parent(i).slice(100, 160)}>`))).toBeLessThan(2_000_000);
+    expect(growths(64, (i) => parent(i).slice(100, 160)).most).toBeGreaterThan(12_000_000);
+    expect(growths(64, (i) => detach(parent(i).slice(100, 160))).least).toBeLessThan(2_000_000);
+    expect(growths(64, (i) => detach(`<${parent(i).slice(100, 160)}>`)).least).toBeLessThan(2_000_000);
   });
   test('the same text; short strings (always copies in V8) as they are', () => {
     const s = 'x'.repeat(40) + 'é€😀';
@@ -84,12 +95,12 @@ describe('a relayed MESSAGE: key, response basis and operation', () => {
     growth(200, (i) => relay(-1 - i)); // warm-up: compiled code and the table's first growth are not per message
     // Measured about 1.5 KB per message (key, entry, 202, basis, operation with its body view);
     // a retained text would add 14 KB.
-    expect(growth(1500, relay)).toBeLessThan(1500 * 5_000);
-    expect(table.size).toBe(1700);
+    expect(growths(1500, relay).least).toBeLessThan(1500 * 5_000);
+    expect(table.size).toBe(4700);
   });
 
   test('control: holding one parsed header value keeps the ~14 KB text', () => {
-    expect(growth(1500, (i) => request(i).callId)).toBeGreaterThan(1500 * 10_000);
+    expect(growths(1500, (i) => request(i).callId).most).toBeGreaterThan(1500 * 10_000);
   });
 
   test('the basis gives the bytes buildResponse gives, with or without a To tag', () => {
