@@ -235,9 +235,15 @@ export class XmppAdapter implements Adapter {
    * Sends a message; from a standby instance through the lease holder, and failing fast with
    * service-unavailable when no instance holds the component.
    */
-  async sendMessage(op: MessageOp): Promise<Outcome> {
+  sendMessage(op: MessageOp): Promise<Outcome> {
     const entry = this.linkFor(op.from);
-    const remote = entry && await remoteHolder(entry, this.ctx.instanceId);
+    // This instance holds the link (or nothing is leased): no store call, no extra promise hop.
+    if (!entry || !entry.lease || entry.lease.held) return this.sendMessageHere(op);
+    return this.sendMessageViaHolder(entry, op);
+  }
+
+  private async sendMessageViaHolder(entry: LinkEntry, op: MessageOp): Promise<Outcome> {
+    const remote = await remoteHolder(entry, this.ctx.instanceId);
     if (remote) {
       if (remote.holder === undefined) return failed('service-unavailable', `no instance holds XMPP component ${entry.domain}`);
       return this.relay.sendMessage(remote.holder, op);
@@ -245,10 +251,14 @@ export class XmppAdapter implements Adapter {
     return this.sendMessageHere(op);
   }
 
-  private async sendMessageHere(op: MessageOp): Promise<Outcome> {
+  /**
+   * Sends on this instance's own link. Not async: the caller gets the wait's own promise, so a
+   * message in its 250 ms window costs no async frame and no promise hops (router.ts route).
+   */
+  private sendMessageHere(op: MessageOp): Promise<Outcome> {
     const entry = this.linkFor(op.from);
-    if (!entry) return failed('service-unavailable', `no XMPP component or client account can send for ${addressKey(op.from)}`);
-    if (!entry.link.online) return failed('service-unavailable', `XMPP ${entry.kind} ${entry.domain} is not connected`);
+    if (!entry) return Promise.resolve(failed('service-unavailable', `no XMPP component or client account can send for ${addressKey(op.from)}`));
+    if (!entry.link.online) return Promise.resolve(failed('service-unavailable', `XMPP ${entry.kind} ${entry.domain} is not connected`));
     const id = this.newStanzaId(op.id);
     const wantReceipt = op.deliveryNotification === true;
     let out;
@@ -261,9 +271,9 @@ export class XmppAdapter implements Adapter {
       stanza = entry.kind === 'component' ? messageToXml(out) : buildMessage(out);
     } catch (err) {
       if (err instanceof SwitchboardError || err instanceof WireError) {
-        return failed(err instanceof SwitchboardError ? err.code : 'bad-request', err.message);
+        return Promise.resolve(failed(err instanceof SwitchboardError ? err.code : 'bad-request', err.message));
       }
-      throw err;
+      return Promise.reject(err);
     }
     const waiting = this.awaitOutcome(id, out.to.split('/')[0]!.toLowerCase(), wantReceipt);
     if (entry.kind === 'client') this.rememberSent(id);
