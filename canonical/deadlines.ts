@@ -12,7 +12,11 @@
 /** A started wait; cancel() is idempotent and makes it never fire. */
 export interface Wait { cancel(): void }
 
-interface Entry { readonly at: number; fn: (() => void) | undefined }
+/** A queued wait; it is its own handle (no closure per wait: thousands are pending at once). */
+class Entry implements Wait {
+  constructor(readonly at: number, public fn: (() => void) | undefined) {}
+  cancel(): void { this.fn = undefined; }
+}
 
 /** A FIFO of entries in deadline order (one wait length). */
 class Queue {
@@ -53,12 +57,12 @@ export class Deadlines {
 
   /** Runs fn once, ms from now (at most one tick later), unless cancelled first. */
   after(ms: number, fn: () => void): Wait {
-    const e: Entry = { at: Date.now() + ms, fn };
+    const e = new Entry(Date.now() + ms, fn);
     let q = this.queues.get(ms);
     if (!q) { q = new Queue(); this.queues.set(ms, q); }
     q.push(e);
     this.arm(e.at);
-    return { cancel: () => { e.fn = undefined; } };
+    return e;
   }
 
   /** Waits not yet ended or cancelled (cancelled ones are counted until they reach the front). */

@@ -53,13 +53,24 @@ export function levelEnabled(log: Log, level: Level): boolean {
  * A child logger made only when a line is written at an enabled level. Per-message children
  * (msgId, from, to) cost a pino child each (bindings serialized, redaction compiled) even when
  * every line they would write is below the level: at thousands of messages a second that showed
- * in the profile of a gateway logging at warn.
+ * in the profile of a gateway logging at warn. One object with prototype methods, not a closure
+ * per level: a message's logger lives as long as the message waits for its answer.
  */
 export function lazyChild(log: Log, bindings: () => Record<string, unknown>): Log {
-  let child: Log | undefined;
-  const get = (): Log => (child ??= log.child(bindings()));
-  const at = (level: Level) => (obj: object | string, msg?: string): void => {
-    if (levelEnabled(log, level)) get()[level](obj, msg);
-  };
-  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (b) => get().child(b) };
+  return new LazyChild(log, bindings);
+}
+
+class LazyChild implements Log {
+  private made: Log | undefined;
+  constructor(private readonly parent: Log, private readonly bindings: () => Record<string, unknown>) {}
+  trace(obj: object | string, msg?: string): void { this.write('trace', obj, msg); }
+  debug(obj: object | string, msg?: string): void { this.write('debug', obj, msg); }
+  info(obj: object | string, msg?: string): void { this.write('info', obj, msg); }
+  warn(obj: object | string, msg?: string): void { this.write('warn', obj, msg); }
+  error(obj: object | string, msg?: string): void { this.write('error', obj, msg); }
+  child(b: Record<string, unknown>): Log { return this.get().child(b); }
+  private get(): Log { return (this.made ??= this.parent.child(this.bindings())); }
+  private write(level: Level, obj: object | string, msg?: string): void {
+    if (levelEnabled(this.parent, level)) this.get()[level](obj, msg);
+  }
 }

@@ -54,6 +54,10 @@ export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typ
   }
 }
 
+function recordErrorLogger(log: Log): (err: unknown) => void {
+  return (err) => log.warn({ err }, 'message outcome not recorded (a duplicate may be answered indeterminate)');
+}
+
 /** An adapter's exception as an outcome: our own errors keep their code, others are remote errors. */
 export function outcomeOfError(err: unknown): Outcome {
   if (err instanceof RemoteRejection) return failed(err.code, err.message, { remote: err.remote });
@@ -133,9 +137,13 @@ export class Router {
     const claimSeconds = pendingClaimSeconds(this.o.dedupeTtlSeconds, this.o.messageTimeoutMs);
     const admitted = await this.admission.admit(owner, op.from, key, claimSeconds);
     if (admitted.decision !== 'allow') return { outcome: failed(admitted.decision), duplicate: false };
+    // The record-error callback lives until the outcome is recorded; it is made outside this
+    // frame, whose context holds `op` for the forward closure (V8 keeps a scope's captured
+    // variables in one context shared by all its closures), so that it does not keep the whole
+    // operation alive through the next hop's wait.
     return deliverOnce(this.o.store, key, this.o.dedupeTtlSeconds, this.o.messageTimeoutMs, () => this.forward(op, log), {
       ...(admitted.claim ? { firstClaim: admitted.claim } : {}),
-      onRecordError: (err) => log.warn({ err }, 'message outcome not recorded (a duplicate may be answered indeterminate)'),
+      onRecordError: recordErrorLogger(log),
     });
   }
 
