@@ -15,7 +15,7 @@ import { onPublish } from './presence-publish';
 import { PresenceSubscriber } from './presence-subscriber';
 import { ACCEPT_HEADER, ALLOW_HEADER, checkRequestPolicy } from './request-policy';
 import { SipStack } from './stack';
-import { sipMessageToOp, traceOf, unescapeTarget } from './to-canonical';
+import { sipMessageToOp, traceOf } from './to-canonical';
 import type { Remote } from './transport';
 import { SipWireError } from './wire-error';
 import { splitMessage, type SipMessage } from './wire-message';
@@ -172,8 +172,8 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
 
   function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> | undefined {
     if (loopCheck(req, remote, txKey)) return undefined;
-    const parsed = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` });
-    return relayMessage({ ...parsed, to: unescapeTarget(parsed.to, ctx.ownerOf) }, remote, txKey, basis);
+    const op = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` }, ctx.ownerOf);
+    return relayMessage(op, remote, txKey, basis);
   }
 
   /**

@@ -59,7 +59,11 @@ export function unescapeTarget(a: Address, ownerOf: (domain: string) => string |
 
 /** The received-trace of a request; several header fields join in order. */
 export function traceOf(req: CheckedRequest): string[] {
-  const values = headerValues(req, TRACE_HEADER.toLowerCase());
+  // Most requests carry none: answered without collecting (this runs twice per MESSAGE).
+  let any = false;
+  for (const h of req.headers) if (h.name === TRACE_NAME) { any = true; break; }
+  if (!any) return [];
+  const values = headerValues(req, TRACE_NAME);
   if (values.length === 0) return [];
   try {
     return parseTrace(values.join(', '));
@@ -68,12 +72,19 @@ export function traceOf(req: CheckedRequest): string[] {
   }
 }
 
+const TRACE_NAME = TRACE_HEADER.toLowerCase();
+
 export interface Origin { readonly transactionId: string; readonly sourceId: string }
 
 function hops(req: CheckedRequest): { maxForwards: number; trace: string[] } {
   // RFC 3261 8.1.1.6 default when absent (RFC 2543 peers): 70.
+  return { maxForwards: req.maxForwards ?? DEFAULT_MAX_FORWARDS, trace: hopTrace(req) };
+}
+
+/** The received-trace for an operation (its entries detached: the operation outlives the parse). */
+function hopTrace(req: CheckedRequest): string[] {
   const trace = traceOf(req);
-  return { maxForwards: req.maxForwards ?? DEFAULT_MAX_FORWARDS, trace: trace.length ? trace.map(detach) : trace };
+  return trace.length ? trace.map(detach) : trace;
 }
 
 /**
@@ -81,7 +92,7 @@ function hops(req: CheckedRequest): { maxForwards: number; trace: string[] } {
  * operation waits about 250 ms for its outcome, see detach.ts); the body stays a view of the
  * received bytes (off the V8 heap, relayed without a copy).
  */
-export function sipMessageToOp(req: CheckedRequest, origin: Origin): MessageOp {
+export function sipMessageToOp(req: CheckedRequest, origin: Origin, ownerOf?: (domain: string) => string | undefined): MessageOp {
   const type = headerValue(req, 'content-type');
   if (type === undefined || req.body.length === 0) throw bad('MESSAGE without a body and Content-Type');
   const date = headerValue(req, 'date');
@@ -92,11 +103,14 @@ export function sipMessageToOp(req: CheckedRequest, origin: Origin): MessageOp {
     id: detach('sip:' + req.callId + ':' + req.cseq.seq + ':' + (req.from.params.tag ?? '')),
     transactionId: detach(origin.transactionId),
     from: addressOf(req.from, 'sender'),
-    to: targetOf(req),
+    // With the gateway's domain table, an escaped target is unescaped here (unescapeTarget), not
+    // by a copy of the whole operation afterwards.
+    to: ownerOf ? unescapeTarget(targetOf(req), ownerOf) : targetOf(req),
     content: { type: detach(type), bytes: req.body },
     ...(subject ? { subject: [{ text: detach(subject) }] } : {}),
     ...(date ? { dateTime: new Date(date).toISOString() } : {}),
-    ...hops(req),
+    maxForwards: req.maxForwards ?? DEFAULT_MAX_FORWARDS,
+    trace: hopTrace(req),
     source: { protocol: 'sip', id: detach(origin.sourceId) },
   };
 }

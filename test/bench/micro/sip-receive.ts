@@ -13,7 +13,7 @@ import * as vm from 'node:vm';
 import { parseSip, type CheckedRequest } from '../../../adapters/sip/wire-validate';
 import { ServerTransactions } from '../../../adapters/sip/transactions';
 import { buildResponseFrom, randomToken, responseBasis, type ResponseBasis } from '../../../adapters/sip/wire-serialize';
-import { sipMessageToOp, traceOf, unescapeTarget } from '../../../adapters/sip/to-canonical';
+import { sipMessageToOp, traceOf } from '../../../adapters/sip/to-canonical';
 import { checkRequestPolicy } from '../../../adapters/sip/request-policy';
 import type { Remote } from '../../../adapters/sip/transport';
 
@@ -51,8 +51,8 @@ function receiveStart(buf: Buffer): { key: string; basis: Basis; op: unknown } |
   if (checkRequestPolicy(req)) throw new Error('policy');
   if (req.via.some((v) => v.branch?.startsWith('z9hG4bK-sb12345678-'))) throw new Error('loop');
   traceOf(req);
-  const op = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` });
-  return { key: tx.key, basis, op: { ...op, to: unescapeTarget(op.to, () => 'xmpp') } };
+  const op = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` }, () => 'xmpp');
+  return { key: tx.key, basis, op };
 }
 function answer(s: { key: string; basis: Basis }): void {
   const bytes = buildResponseFrom(s.basis, 202, 'Accepted', { toTag: randomToken(6), lines: SERVER_LINE });
