@@ -7,6 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { SipWireError, bad } from './wire-error';
 import { isToken } from './wire-grammar';
+import { Memo } from './memo';
 import { checkAbsoluteUri, clip, parseSipUri, uriScheme, type SipUri } from './wire-uri';
 
 /** One header field: `name` is the lower-cased long form; `value` unfolded, outer LWS trimmed. */
@@ -69,6 +70,15 @@ export const LIMITS = Object.freeze({
   maxHeaderBytes: 16_384,
   maxHeaderFields: 200,
 });
+
+/** A SipUri shared by messages (memo.ts), frozen with its parameters. */
+export function freezeUri(u: SipUri): SipUri {
+  Object.freeze(u.params);
+  return Object.freeze(u);
+}
+
+/** Request-URIs repeat from message to message (every message to one recipient): memo.ts. */
+const REQUEST_URI_MEMO = new Memo<SipUri>(512, (u) => freezeUri(parseSipUri(u, { inRequestLine: true })));
 
 /** Case-insensitive lookup helpers over a message's header list. */
 export function headerValues(msg: { headers: readonly SipHeader[] }, name: string): string[] {
@@ -173,7 +183,7 @@ export function splitMessage(input: Buffer, datagram: boolean): SplitResult {
   else {
     try {
       scheme = uriScheme(uri);
-      if (scheme === 'sip' || scheme === 'sips') sipUri = parseSipUri(uri, { inRequestLine: true });
+      if (scheme === 'sip' || scheme === 'sips') sipUri = REQUEST_URI_MEMO.get(uri);
       else checkAbsoluteUri(uri);
     } catch (e) {
       lineFault = e instanceof SipWireError ? new SipWireError(400, `Malformed Request-URI: ${e.phrase}`) : bad('Malformed Request-URI');

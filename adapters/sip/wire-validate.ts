@@ -9,7 +9,8 @@ import {
   parseMediaType, parseNameAddrHeader, parseNameAddrList, parseSubscriptionState, parseTokenList, parseViaList,
   type MediaType, type NameAddr, type Via,
 } from './wire-grammar';
-import { splitMessage, type SipMessage, type SipRequest, type SipResponse } from './wire-message';
+import { Memo } from './memo';
+import { freezeUri, splitMessage, type SipMessage, type SipRequest, type SipResponse } from './wire-message';
 
 /** Methods this adapter knows (RFC 3261, 3428, 3903, 6665); others get 501. */
 export const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'REGISTER', 'OPTIONS', 'INFO', 'PRACK', 'UPDATE', 'REFER', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH']);
@@ -78,7 +79,7 @@ export function checkFields(msg: SipMessage): Checked {
   const vias = (values[VIA] ?? NONE);
   const via = vias.length === 1 ? parseViaList(vias[0]!) : vias.flatMap((v) => parseViaList(v));
   const from = parseNameAddrHeader(firstOf(values, FROM)!, 'From');
-  const to = parseNameAddrHeader(firstOf(values, TO)!, 'To');
+  const to = TO_MEMO.get(firstOf(values, TO)!);
   const callId = firstOf(values, CALL_ID)!;
   checkCallId(callId);
   const cseq = parseCSeq(firstOf(values, CSEQ)!);
@@ -103,7 +104,7 @@ export function checkFields(msg: SipMessage): Checked {
     maxForwards: mf !== undefined ? parseMaxForwardsValue(mf) : undefined,
     contact: contacts.length ? contacts.flatMap((c) => parseNameAddrList(c, 'Contact', true)) : undefined,
     recordRoute: rr.length ? rr.flatMap((c) => parseNameAddrList(c, 'Record-Route')) : undefined,
-    contentType: ct !== undefined ? parseMediaType(ct) : undefined,
+    contentType: ct !== undefined ? CONTENT_TYPE_MEMO.get(ct) : undefined,
     accept: accepts.length ? accepts.flatMap((a) => parseAccept(a)) : undefined,
     expires: exp !== undefined ? parseDeltaSeconds(exp, 'Expires') : undefined,
     minExpires: minExp !== undefined ? parseDeltaSeconds(minExp, 'Min-Expires') : undefined,
@@ -112,6 +113,20 @@ export function checkFields(msg: SipMessage): Checked {
     event: ev !== undefined ? parseEvent(ev) : undefined,
     subscriptionState: ss !== undefined ? parseSubscriptionState(ss) : undefined,
   };
+}
+
+/** To and Content-Type values repeat from message to message (memo.ts); From carries a fresh tag. */
+const TO_MEMO = new Memo<NameAddr>(512, (v) => freezeNameAddr(parseNameAddrHeader(v, 'To')));
+const CONTENT_TYPE_MEMO = new Memo<MediaType>(256, (v) => {
+  const mt = parseMediaType(v);
+  Object.freeze(mt.params);
+  return Object.freeze(mt);
+});
+
+function freezeNameAddr(na: NameAddr): NameAddr {
+  Object.freeze(na.params);
+  if (na.sip) freezeUri(na.sip);
+  return Object.freeze(na);
 }
 
 function firstOf(values: ReadonlyArray<string[] | undefined>, i: number): string | undefined {

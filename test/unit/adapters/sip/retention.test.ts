@@ -7,6 +7,7 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { detach } from '../../../../adapters/sip/detach';
+import { Memo } from '../../../../adapters/sip/memo';
 import { sipMessageToOp } from '../../../../adapters/sip/to-canonical';
 import { ServerTransactions } from '../../../../adapters/sip/transactions';
 import type { Remote } from '../../../../adapters/sip/transport';
@@ -55,6 +56,28 @@ describe('detach', () => {
     expect(detach(s.slice(2))).toBe(s.slice(2));
     expect(detach('')).toBe('');
     expect(detach('abc')).toBe('abc');
+  });
+});
+
+describe('Memo', () => {
+  test('remembers successes only, returns the same value for the same text, and stays bounded', () => {
+    let calls = 0;
+    const memo = new Memo<{ n: number }>(3, (t) => { calls++; if (t === 'bad') throw new Error('bad value'); return Object.freeze({ n: t.length }); });
+    const a = memo.get('alpha');
+    expect(memo.get('alp' + 'ha')).toBe(a);
+    expect(calls).toBe(1);
+    expect(() => memo.get('bad')).toThrow('bad value');
+    expect(() => memo.get('bad')).toThrow('bad value');
+    expect(calls).toBe(3);
+    for (const t of ['b', 'c', 'd', 'e']) memo.get(t);
+    expect(memo.size).toBeLessThanOrEqual(3);
+  });
+
+  test('what it keeps holds no message text: 300 values cut from 64 KB texts', () => {
+    const memo = new Memo<{ uri: string }>(2_000, (t) => ({ uri: t.slice(1, -1) }));
+    const parent = (i: number): string => `<sip:user-${i}@example.test>` + 'x'.repeat(64 * 1024);
+    const g = growths(300, (i) => memo.get(parent(i).slice(0, 30)));
+    expect(g.least).toBeLessThan(2_000_000);
   });
 });
 
