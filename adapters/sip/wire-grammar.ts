@@ -119,8 +119,11 @@ export function parseParams(sc: Scanner): Params {
     sc.ws();
     if (!sc.eat(';')) return params;
     sc.ws();
-    const name = sc.token();
+    const nameStart = sc.pos;
+    const name = paramName(sc);
     if (!name) throw sc.fail('empty parameter');
+    // Faults name the parameter as written: sc.s.slice(nameStart, nameStart + name.length) (the
+    // name is folded, same length: tokens are ASCII).
     sc.ws();
     let value = '';
     if (sc.eat('=')) {
@@ -132,15 +135,42 @@ export function parseParams(sc: Scanner): Params {
         if (sc.peek() === '[') { const close = sc.s.indexOf(']', sc.pos); if (close < 0) throw sc.fail('unterminated IPv6 reference'); sc.pos = close + 1; }
         else while (!sc.done && isIn(GEN_VALUE_T, sc.s.charCodeAt(sc.pos))) sc.pos++;
         value = sc.s.slice(start, sc.pos);
-        if (!value) throw sc.fail(`parameter ${name} has an empty value`);
+        if (!value) throw sc.fail(`parameter ${sc.s.slice(nameStart, nameStart + name.length)} has an empty value`);
         // GEN_VALUE_T is the token characters and ':': a value without '[' or ':' is a token,
         // known without the regex (most are: tag, branch, rport, transport).
         const plain = sc.s.charCodeAt(start) !== 0x5b && value.indexOf(':') < 0;
-        if (!plain && !isToken(value) && !isHost(value)) throw sc.fail(`parameter ${name} has a malformed value`);
+        if (!plain && !isToken(value) && !isHost(value)) throw sc.fail(`parameter ${sc.s.slice(nameStart, nameStart + name.length)} has a malformed value`);
       }
     }
-    params[lowerToken(name)] = value;
+    params[name] = value;
   }
+}
+
+/** Parameter names as usually written (lower case), by length: found in place, no substring. */
+const PARAM_NAMES: ReadonlyMap<number, readonly string[]> = (() => {
+  const m = new Map<number, string[]>();
+  for (const n of ['tag', 'branch', 'rport', 'received', 'transport', 'lr', 'maddr', 'ttl', 'user', 'method', 'charset', 'expires', 'q', 'boundary', 'type', 'id', 'reason', 'retry-after']) {
+    m.set(n.length, [...(m.get(n.length) ?? []), n]);
+  }
+  return m;
+})();
+
+/**
+ * A parameter name (a token), lower-cased: a common name as its constant (a property key the
+ * engine already holds; a fresh substring had to be looked up as one on every store), another
+ * one cut and folded.
+ */
+function paramName(sc: Scanner): string {
+  const start = sc.pos;
+  const s = sc.s;
+  let end = start;
+  while (end < s.length && isIn(TOKEN_T, s.charCodeAt(end))) end++;
+  sc.pos = end;
+  const list = PARAM_NAMES.get(end - start);
+  if (list !== undefined) {
+    for (const n of list) if (s.startsWith(n, start)) return n;
+  }
+  return lowerToken(s.slice(start, end));
 }
 
 /** To/From/Contact/Route value: display name, URI and header parameters. */
@@ -260,12 +290,16 @@ export function parseViaList(value: string): Via[] {
   const out: Via[] = [];
   for (let i = 0; i < 70; i++) {
     sc.ws();
-    const name = sc.needToken('protocol name');
-    sc.ws(); sc.expect('/', "'/' after protocol name"); sc.ws();
-    const version = sc.needToken('protocol version');
-    sc.ws(); sc.expect('/', "'/' after protocol version"); sc.ws();
-    const transport = sc.needToken('transport');
-    if (upperToken(name) !== 'SIP' || version !== '2.0') throw sc.fail(`unsupported sent-protocol ${name}/${version}`);
+    // "SIP/2.0/UDP" as most peers write it: read in place; anything else by the grammar below.
+    let transport = fastTransport(sc);
+    if (transport === undefined) {
+      const name = sc.needToken('protocol name');
+      sc.ws(); sc.expect('/', "'/' after protocol name"); sc.ws();
+      const version = sc.needToken('protocol version');
+      sc.ws(); sc.expect('/', "'/' after protocol version"); sc.ws();
+      transport = sc.needToken('transport');
+      if (upperToken(name) !== 'SIP' || version !== '2.0') throw sc.fail(`unsupported sent-protocol ${name}/${version}`);
+    }
     if (!sc.ws()) throw sc.fail('missing white space before sent-by');
     const start = sc.pos;
     if (sc.peek() === '[') { const close = sc.s.indexOf(']', sc.pos); if (close < 0) throw sc.fail('unterminated IPv6 reference'); sc.pos = close + 1; }
@@ -287,6 +321,16 @@ export function parseViaList(value: string): Via[] {
     if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);
   }
   throw sc.fail('more than 70 values');
+}
+
+/** UDP, TCP or TLS after an exact "SIP/2.0/" and before a non-token character, else undefined (position kept). */
+function fastTransport(sc: Scanner): string | undefined {
+  const s = sc.s;
+  const p = sc.pos;
+  if (!s.startsWith('SIP/2.0/', p) || isIn(TOKEN_T, s.charCodeAt(p + 11))) return undefined;
+  const t = s.startsWith('UDP', p + 8) ? 'UDP' : s.startsWith('TCP', p + 8) ? 'TCP' : s.startsWith('TLS', p + 8) ? 'TLS' : undefined;
+  if (t !== undefined) sc.pos = p + 11;
+  return t;
 }
 
 /** A Via sent-by without '[': splitHostPort's checks and faults, for a host holding no ':' and a port of digits. */
