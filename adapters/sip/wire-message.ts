@@ -115,11 +115,10 @@ export function splitMessage(input: Buffer, datagram: boolean): SplitResult {
     end = buf.length >= 2 && buf[buf.length - 2] === 0x0d && buf[buf.length - 1] === 0x0a ? buf.length - 2 : buf.length;
   }
   if (end > LIMITS.maxHeaderBytes) return { fault: new SipWireError(513, 'Message Too Large (header section)') };
-  const head = buf.subarray(0, end);
-  const text = head.toString('utf8');
+  const text = buf.toString('utf8', 0, end);
   // Invalid UTF-8 decodes to U+FFFD, so only a text holding one needs the strict check (a
   // one-byte string cannot hold it: V8 answers without a scan).
-  if (text.indexOf('\uFFFD') >= 0 && !isUtf8(head)) return { fault: bad('Header section is not valid UTF-8') };
+  if (text.indexOf('\uFFFD') >= 0 && !isUtf8(buf.subarray(0, end))) return { fault: bad('Header section is not valid UTF-8') };
   let fault: SipWireError | undefined;
   const note = (e: SipWireError): void => { fault ??= e; };
   // One scan for a CR or LF outside a CRLF pair; only then is each line looked at for one.
@@ -139,11 +138,13 @@ export function splitMessage(input: Buffer, datagram: boolean): SplitResult {
   // Body framing by Content-Length (RFC 3261 18.3, RFC 4475 3.1.2.2/3.1.2.3/3.3.9).
   const bodyStart = Math.min(end + 4, buf.length);
   const available = buf.length - bodyStart;
-  const cls = headerValues({ headers }, 'content-length');
+  let clCount = 0;
+  let cl = '';
+  for (const h of headers) if (h.name === 'content-length') { clCount++; cl = h.value; }
   let bodyLength = datagram ? available : 0;
-  if (cls.length > 1) note(bad('Multiple Content-Length header fields'));
-  else if (cls.length === 1) {
-    const v = cls[0]!;
+  if (clCount > 1) note(bad('Multiple Content-Length header fields'));
+  else if (clCount === 1) {
+    const v = cl;
     if (!/^[0-9]{1,10}$/.test(v)) note(bad('Content-Length is not a non-negative integer'));
     else if (Number(v) > available) note(bad('Content-Length larger than the message'));
     else bodyLength = Number(v);
