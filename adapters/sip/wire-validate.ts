@@ -6,9 +6,9 @@
 import { SipWireError, bad } from './wire-error';
 import {
   checkCallId, checkDate, parseAccept, parseCSeq, parseDeltaSeconds, parseEvent, parseMaxForwardsValue,
-  parseMediaType, parseNameAddrHeader, parseNameAddrList, parseSubscriptionState, parseTokenList, parseViaList,
-  type MediaType, type NameAddr, type Via,
-} from './wire-grammar';
+  parseMediaType, parseSubscriptionState, parseTokenList, type MediaType,
+} from './wire-fields';
+import { parseNameAddrHeader, parseNameAddrList, parseViaList, type NameAddr, type Via } from './wire-grammar';
 import { Memo } from './memo';
 import { freezeUri, splitMessage, type SipMessage, type SipRequest, type SipResponse } from './wire-message';
 

@@ -1,4 +1,5 @@
-import { parseCSeq, parseMaxForwardsValue, parseMediaType, parseNameAddrHeader, parseNameAddrList, parseViaList, checkDate, checkCallId } from '../../../../adapters/sip/wire-grammar';
+import { parseCSeq, parseMaxForwardsValue, parseMediaType, checkDate, checkCallId } from '../../../../adapters/sip/wire-fields';
+import { parseNameAddrHeader, parseNameAddrList, parseViaList } from '../../../../adapters/sip/wire-grammar';
 import { parseSipUri, encodeUser, decodePercent } from '../../../../adapters/sip/wire-uri';
 import { SipWireError } from '../../../../adapters/sip/wire-error';
 
