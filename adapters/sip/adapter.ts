@@ -100,25 +100,29 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
     // (async frames keep every local until they finish), nor any string cut from its text.
     const basis = responseBasis(req, remote.transport === 'UDP' ? remote : undefined);
     const txKey = tx.key;
-    // A method name is short enough to be a copy (see detach.ts): the closure pins no text.
-    const method = detach(req.method);
-    const fail = (e: unknown): void => {
-      try {
-        log.error({ err: e, method, callId: callIdOf(basis) }, 'sip request handler failed');
-        if (e instanceof SipWireError) stack.respond(txKey, basis, remote, e.status, e.phrase, { headers: [...e.extraHeaders] });
-        else stack.respond(txKey, basis, remote, 500, 'Server Internal Error');
-      } catch (e2) {
-        log.error({ err: e2 }, 'sip failure response not sent');
-      }
-    };
     let pending: Promise<void> | undefined;
     try {
       pending = dispatch(req, remote, txKey, basis);
     } catch (e) {
-      fail(e);
+      failRequest(e, req.method, basis, txKey, remote);
       return;
     }
-    if (pending) pending.catch(fail);
+    if (pending) {
+      // A method name is short enough to be a copy (see detach.ts): the closure pins no text.
+      const method = detach(req.method);
+      pending.catch((e: unknown) => failRequest(e, method, basis, txKey, remote));
+    }
+  }
+
+  /** A handler's failure: logged, and answered 500 (or the status a SipWireError names). */
+  function failRequest(e: unknown, method: string, basis: ResponseBasis, txKey: string, remote: Remote): void {
+    try {
+      log.error({ err: e, method, callId: callIdOf(basis) }, 'sip request handler failed');
+      if (e instanceof SipWireError) stack.respond(txKey, basis, remote, e.status, e.phrase, { headers: [...e.extraHeaders] });
+      else stack.respond(txKey, basis, remote, 500, 'Server Internal Error');
+    } catch (e2) {
+      log.error({ err: e2 }, 'sip failure response not sent');
+    }
   }
 
   /**
@@ -170,7 +174,7 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
     return false;
   }
 
-  function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> | undefined {
+  function onMessageRequest(req: CheckedRequest, remote: Remote, txKey: string, basis: ResponseBasis): undefined {
     if (loopCheck(req, remote, txKey)) return undefined;
     const op = sipMessageToOp(req, { transactionId: req.via[0]?.branch ?? req.callId, sourceId: `${remote.transport} ${remote.address}:${remote.port}` }, ctx.ownerOf);
     return relayMessage(op, remote, txKey, basis);
@@ -182,13 +186,19 @@ export function createSipAdapterWith(config: SipAdapterConfig, ctx: AdapterConte
    * outcome (250 ms for XMPP), their parsed requests and operations are garbage (an async frame
    * kept `op` alive to the end: heap snapshot, one MessageOp per message in flight).
    */
-  function relayMessage(op: MessageOp, remote: Remote, txKey: string, basis: ResponseBasis): Promise<void> {
+  function relayMessage(op: MessageOp, remote: Remote, txKey: string, basis: ResponseBasis): undefined {
     const msgId = op.id;
-    return ctx.deliver(op).then((outcome) => {
-      const { status, phrase } = outcomeToStatus(outcome);
-      log.debug({ msgId, status }, 'sip MESSAGE answered');
-      stack.respond(txKey, basis, remote, status, phrase);
-    });
+    // Its own failures are answered here, so receive() attaches no second reaction per message.
+    ctx.deliver(op).then((outcome) => {
+      try {
+        const { status, phrase } = outcomeToStatus(outcome);
+        log.debug({ msgId, status }, 'sip MESSAGE answered');
+        stack.respond(txKey, basis, remote, status, phrase);
+      } catch (e) {
+        failRequest(e, 'MESSAGE', basis, txKey, remote);
+      }
+    }, (e: unknown) => failRequest(e, 'MESSAGE', basis, txKey, remote));
+    return undefined;
   }
 
   async function sendMessage(op: MessageOp): Promise<Outcome> {
