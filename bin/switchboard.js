@@ -1,5 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 'use strict';
+// The node flags after `-S node` above are the gateway's runtime flags, the same as in the
+// `start` script of package.json (a test keeps the two equal; the bench starts the gateway with
+// them): see README.md "Runtime flags".
 // Thin launcher: the CLI lives in gateway/cli (compiled to dist/ by `npm run build`, which
 // `npm ci` runs through the prepare script).
 const path = require('node:path');

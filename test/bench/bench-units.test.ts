@@ -3,6 +3,9 @@ import { parseOptions } from './cli';
 import { checkTargets, FIG } from './report';
 import { lastStats } from './sip/sipp-peers';
 import { quantile } from './stats';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gatewayNodeFlags, repoRoot, startNodeFlags } from './paths';
 import { parseStamp, Tally } from './tally';
 import { figure, type ScenarioResult } from './types';
 
@@ -77,4 +80,20 @@ describe('parseOptions', () => {
 test('lastStats reads the last row of a SIPp -trace_stat CSV', () => {
   const csv = 'StartTime;TotalCallCreated;SuccessfulCall(C);FailedCall(C);\n' + 'a;1;1;0;\n' + 'b;4000;3990;10;\n';
   expect(lastStats(csv)).toMatchObject({ TotalCallCreated: '4000', 'SuccessfulCall(C)': '3990', 'FailedCall(C)': '10' });
+});
+
+describe('the gateway runtime flags', () => {
+  test('read from the start script', () => {
+    expect(startNodeFlags('node --max-semi-space-size=32 bin/switchboard.js start')).toEqual(['--max-semi-space-size=32']);
+    expect(startNodeFlags('node bin/switchboard.js start')).toEqual([]);
+    expect(() => startNodeFlags('ts-node x')).toThrow(/does not start with node/);
+  });
+
+  test('npm start and the switchboard command (its shebang) run node with the same flags', () => {
+    const shebang = readFileSync(join(repoRoot(), 'bin', 'switchboard.js'), 'utf8').split('\n')[0]!;
+    const m = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(shebang);
+    expect(m).not.toBeNull();
+    expect(m![1]!.trim().split(' ').filter(Boolean)).toEqual(gatewayNodeFlags());
+    expect(gatewayNodeFlags()).toContain('--max-semi-space-size=32');
+  });
 });

@@ -6,6 +6,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import { gatewayNodeFlags } from './paths';
 import { type Child, cpuMicros, rssBytes, startChild, stopChild, waitUntil } from './proc';
 
 export interface GatewayChild {
@@ -44,7 +45,8 @@ export async function startGateway(s: GatewayStart): Promise<GatewayChild> {
   const file = join(dir, 'switchboard.yaml');
   writeFileSync(file, YAML.stringify({ ...s.config, json }));
   const entry = join(__dirname, 'gateway-child.js');
-  const extra = (process.env.BENCH_GW_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // The runtime flags of `npm start` (README "Runtime flags"), then any diagnostic ones.
+  const extra = [...gatewayNodeFlags(), ...(process.env.BENCH_GW_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const args = [...extra, ...(s.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir, entry, file] : [entry, file])];
   const before = s.cpuProfDir ? new Set(safeList(s.cpuProfDir)) : new Set<string>();
   const child = await startChild(s.name ?? 'gateway', process.execPath, args, { env: { ...process.env, NODE_ENV: 'production' } });

@@ -16,3 +16,24 @@ export function repoRoot(from = __dirname): string {
 }
 
 export const sippScenario = (name: string): string => join(repoRoot(), 'test', 'fixtures', 'sipp', name);
+
+/**
+ * The node flags of `npm start` (package.json scripts.start: the `--...` words between `node` and
+ * the script), with which the bench starts the gateway, as users run it.
+ */
+export function startNodeFlags(startScript: string): string[] {
+  const words = startScript.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`package.json scripts.start does not start with node: ${startScript}`);
+  const flags: string[] = [];
+  for (const w of words.slice(1)) {
+    if (!w.startsWith('--')) break;
+    flags.push(w);
+  }
+  return flags;
+}
+
+/** The gateway's runtime node flags, read from this repository's package.json. */
+export function gatewayNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  return startNodeFlags(pkg.scripts?.start ?? 'node');
+}
