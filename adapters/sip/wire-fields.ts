@@ -5,7 +5,7 @@
  * keep each file small. Pure: no I/O.
  */
 import { bad } from './wire-error';
-import { isToken, lowerToken, parseParams, Scanner, type Params } from './wire-grammar';
+import { commaList, isToken, lowerToken, parseParams, Scanner, type Params } from './wire-grammar';
 import { clip } from './wire-uri';
 
 const WORD_RE = /^[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+$/;
@@ -55,16 +55,8 @@ function mediaType(sc: Scanner): MediaType {
 
 /** Accept = [ accept-range *(COMMA accept-range) ]: an empty value is allowed. */
 export function parseAccept(value: string): MediaType[] {
-  const out: MediaType[] = [];
-  if (value.trim() === '') return out;
-  const sc = new Scanner(value, 'Accept');
-  for (let i = 0; i < 64; i++) {
-    out.push(mediaType(sc));
-    sc.ws();
-    if (sc.done) return out;
-    if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);
-  }
-  throw sc.fail('more than 64 values');
+  if (value.trim() === '') return [];
+  return commaList(new Scanner(value, 'Accept'), mediaType);
 }
 
 /** A comma-separated token list (Require, Proxy-Require, Supported, Allow, Allow-Events). */

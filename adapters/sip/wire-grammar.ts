@@ -261,10 +261,14 @@ export function parseNameAddrHeader(value: string, what: string): NameAddr {
 /** A comma-separated list of name-addrs (Contact, Route, Record-Route); Contact may be "*". */
 export function parseNameAddrList(value: string, what: string, allowStar = false): NameAddr[] {
   if (allowStar && value.trim() === '*') return [{ display: undefined, uri: '*', sip: undefined, scheme: '*', params: {}, star: true }];
-  const sc = new Scanner(value, what);
-  const out: NameAddr[] = [];
+  return commaList(new Scanner(value, what), parseNameAddr);
+}
+
+/** Values separated by commas (RFC 3261 7.3.1: `#` lists), at most 64; the scanner ends at its end. */
+export function commaList<T>(sc: Scanner, item: (sc: Scanner) => T): T[] {
+  const out: T[] = [];
   for (let i = 0; i < 64; i++) {
-    out.push(parseNameAddr(sc));
+    out.push(item(sc));
     sc.ws();
     if (sc.done) return out;
     if (!sc.eat(',')) throw sc.fail(`unexpected ${clip(sc.peek())}`);

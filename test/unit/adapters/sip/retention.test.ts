@@ -12,7 +12,8 @@ import { sipMessageToOp } from '../../../../adapters/sip/to-canonical';
 import { ServerTransactions } from '../../../../adapters/sip/transactions';
 import type { Remote } from '../../../../adapters/sip/transport';
 import { buildResponse, buildResponseFrom, responseBasis } from '../../../../adapters/sip/wire-serialize';
-import { parseSip, type CheckedRequest } from '../../../../adapters/sip/wire-validate';
+import { parseRequestFixture } from './parse-fixture';
+import type { CheckedRequest } from '../../../../adapters/sip/wire-validate';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -85,7 +86,7 @@ describe('a relayed MESSAGE: key, response basis and operation', () => {
   const remote: Remote = { transport: 'UDP', address: '127.0.0.1', port: 5070 };
   const PAD = 'p'.repeat(14_000);
   function request(i: number): CheckedRequest {
-    const text = [
+    return parseRequestFixture([
       'MESSAGE sip:bob@sip.example.test SIP/2.0',
       `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-retention-${i}`,
       'Max-Forwards: 70',
@@ -99,10 +100,7 @@ describe('a relayed MESSAGE: key, response basis and operation', () => {
       'Content-Length: 2',
       '',
       'hi',
-    ].join('\r\n');
-    const p = parseSip(Buffer.from(text, 'latin1'), true);
-    if (!p.ok || p.message.kind !== 'request') throw new Error(`fixture did not parse: ${p.ok ? 'not a request' : p.error.phrase}`);
-    return p.message;
+    ]);
   }
 
   test('1,500 answered transactions and their operations hold no message text (~14 KB each)', () => {

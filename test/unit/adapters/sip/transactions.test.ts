@@ -4,12 +4,13 @@
  */
 import { ClientTransactions, ServerTransactions, TIMERS } from '../../../../adapters/sip/transactions';
 import type { Remote } from '../../../../adapters/sip/transport';
+import { parseRequestFixture } from './parse-fixture';
 import { parseSip, type CheckedRequest, type CheckedResponse } from '../../../../adapters/sip/wire-validate';
 
 const remote: Remote = { transport: 'UDP', address: '127.0.0.1', port: 5070 };
 
 function message(branch: string): CheckedRequest {
-  const text = [
+  return parseRequestFixture([
     'MESSAGE sip:bob@sip.example.test SIP/2.0',
     `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK${branch}`,
     'Max-Forwards: 70',
@@ -21,10 +22,7 @@ function message(branch: string): CheckedRequest {
     'Content-Length: 2',
     '',
     'hi',
-  ].join('\r\n');
-  const p = parseSip(Buffer.from(text, 'latin1'), true);
-  if (!p.ok || p.message.kind !== 'request') throw new Error(`fixture did not parse: ${p.ok ? 'not a request' : p.error.phrase}`);
-  return p.message;
+  ]);
 }
 
 function setup(max?: number) {
