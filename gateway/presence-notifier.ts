@@ -10,11 +10,14 @@ import { addressKey, parseAddressKey, type Address } from '../canonical/address'
 import type { Content, NotifyOp, Outcome, SubscriptionState } from '../canonical/operations';
 import { DEFAULT_RULES } from '../canonical/rules';
 import type { GatewayConfig } from './config/types';
-import type { GatewayMetrics } from './metrics';
 import { viewFor, watcherDecision } from './policy';
 import { viewOf } from './presence-documents';
-import { outcomeOfError, TIMED_OUT, withTimeout, type AdapterHub } from './router';
+import { AnswerBound } from './answer-bound';
+import { countBy, type GatewayMetrics } from './metrics';
+import { outcomeOfError, type AdapterHub } from './router';
 import type { Store, SubscriptionRecord } from './store/store';
+
+const NOTIFY_TIMED_OUT: Outcome = Object.freeze({ status: 'indeterminate', reason: 'notification timed out' });
 
 /** Notifications in flight at once during one fan-out. */
 const FAN_OUT_CONCURRENCY = 256;
@@ -50,7 +53,13 @@ export async function eachLimited<T>(items: readonly T[], limit: number, fn: (t:
 }
 
 export class Notifier {
-  constructor(private readonly d: PresenceDeps) {}
+  private readonly bound: AnswerBound;
+  private readonly countOutcome: (status: string) => void;
+
+  constructor(private readonly d: PresenceDeps) {
+    this.bound = new AnswerBound(d.config.gateway.messageTimeoutMs);
+    this.countOutcome = countBy(d.metrics.notifications, 'outcome');
+  }
 
   /** One notification to one watcher; never throws (the outcome is logged and counted). */
   async notifyOne(sub: SubscriptionRecord, presence: Content | undefined, state: SubscriptionState, reason?: TerminationReason, presentity?: Address, watcher?: Address): Promise<Outcome> {
@@ -68,14 +77,15 @@ export class Notifier {
     if (!adapter || !this.d.hub.isReady(sub.watcherProtocol)) {
       outcome = { status: 'failed', code: 'service-unavailable', reason: `the ${sub.watcherProtocol} adapter is not available` };
     } else {
+      let sent: Promise<Outcome>;
       try {
-        const r = await withTimeout(adapter.sendNotify(op), this.d.config.gateway.messageTimeoutMs);
-        outcome = r === TIMED_OUT ? { status: 'indeterminate', reason: 'notification timed out' } : r;
+        sent = adapter.sendNotify(op);
       } catch (err) {
-        outcome = outcomeOfError(err);
+        sent = Promise.reject(err);
       }
+      outcome = await this.bound.within<Outcome>(sent, () => NOTIFY_TIMED_OUT, outcomeOfError);
     }
-    this.d.metrics.notifications.inc({ outcome: outcome.status });
+    this.countOutcome(outcome.status);
     if (outcome.status === 'failed') this.d.log.debug({ subscriptionId: sub.id, watcher: sub.watcher, code: outcome.code }, 'notification not delivered');
     return outcome;
   }

@@ -7,8 +7,8 @@ import type { Adapter, Log } from '../canonical/adapter';
 import { addressKey } from '../canonical/address';
 import { SwitchboardError, RemoteRejection } from '../canonical/errors';
 import { failed, type MessageOp, type Outcome, type Protocol } from '../canonical/operations';
-import { Deadlines } from '../canonical/deadlines';
 import { checkHops, forwardHops } from '../canonical/trace';
+import { AnswerBound } from './answer-bound';
 import { InboxAdmission } from './inbox-admission';
 import { lazyChild, levelEnabled } from './logging';
 import { dedupeKey, deliverOnce, pendingClaimSeconds } from './message-service';
@@ -71,11 +71,12 @@ interface OutcomeMetrics { readonly inc: () => void; readonly observe: (seconds:
 export class Router {
   private readonly admission: InboxAdmission;
   /** Every next hop's wait for its answer, bounded by messageTimeoutMs on one shared timer. */
-  private readonly deadlines = new Deadlines();
+  private readonly bound: AnswerBound;
   private readonly outcomeMetrics = new Map<string, OutcomeMetrics>();
 
   constructor(private readonly o: RouterOptions) {
     this.admission = new InboxAdmission(o.store);
+    this.bound = new AnswerBound(o.messageTimeoutMs);
   }
 
   /**
@@ -172,14 +173,12 @@ export class Router {
       log.warn({ err }, 'adapter failed to send');
       return Promise.resolve(outcomeOfError(err));
     }
-    return new Promise<Outcome>((resolve) => {
-      // RFC 3860 3.4.1: "if the delegation will not result in a future authoritative indication
-      // to the service, a response operation having status "indeterminant" is invoked."
-      const wait = this.deadlines.after(this.o.messageTimeoutMs, () => resolve({ status: 'indeterminate', reason: `no answer from the ${protocol} side within ${this.o.messageTimeoutMs} ms` }));
-      sent.then(
-        (o) => { wait.cancel(); resolve(o); },
-        (err: unknown) => { wait.cancel(); log.warn({ err }, 'adapter failed to send'); resolve(outcomeOfError(err)); },
-      );
-    });
+    // RFC 3860 3.4.1: "if the delegation will not result in a future authoritative indication to
+    // the service, a response operation having status "indeterminant" is invoked."
+    return this.bound.within<Outcome>(
+      sent,
+      () => ({ status: 'indeterminate', reason: `no answer from the ${protocol} side within ${this.o.messageTimeoutMs} ms` }),
+      (err) => { log.warn({ err }, 'adapter failed to send'); return outcomeOfError(err); },
+    );
   }
 }
