@@ -52,6 +52,20 @@ export async function eachLimited<T>(items: readonly T[], limit: number, fn: (t:
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/**
+ * Watchers reached through another server (SIP: a request and its final response; XMPP: the
+ * server's routing to each session) before those the gateway writes to directly (JSON streams):
+ * the longest paths start first, so the last watcher hears sooner (measured with the bench's
+ * 10,000-watcher fan-out, where JSON subscriptions were made first and XMPP's came last). The
+ * order within each group is kept.
+ */
+export function remoteFirst(subs: readonly SubscriptionRecord[]): SubscriptionRecord[] {
+  const remote: SubscriptionRecord[] = [];
+  const direct: SubscriptionRecord[] = [];
+  for (const s of subs) (s.watcherProtocol === 'json' ? direct : remote).push(s);
+  return remote.concat(direct);
+}
+
 export class Notifier {
   private readonly bound: AnswerBound;
   private readonly countOutcome: (status: string) => void;
@@ -101,7 +115,8 @@ export class Notifier {
     const [subs, stored] = await Promise.all([this.d.store.subscriptionsOf(key), this.d.store.getRules(key)]);
     const rules = stored ?? DEFAULT_RULES;
     const now = Date.now();
-    await eachLimited(subs.filter((s) => s.expiresAt > now && s.state === 'active' && !s.polite), FAN_OUT_CONCURRENCY, async (s) => {
+    const live = subs.filter((s) => s.expiresAt > now && s.state === 'active' && !s.polite);
+    await eachLimited(remoteFirst(live), FAN_OUT_CONCURRENCY, async (s) => {
       const watcher = watcherOf(s);
       const decision = watcherDecision(rules, presentity, watcher);
       if (decision === 'polite-block') return;
