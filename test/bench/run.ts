@@ -15,6 +15,7 @@ import { runFanout } from './scenarios/fanout';
 import { runJsonToSip } from './scenarios/json-to-sip';
 import { runJsonToXmpp } from './scenarios/json-to-xmpp';
 import { runSipToXmpp } from './scenarios/sip-to-xmpp';
+import { runSipToXmpp2 } from './scenarios/sip-to-xmpp-2';
 import { runXmppToSip } from './scenarios/xmpp-to-sip';
 import { runState } from './scenarios/state';
 import type { BenchOptions, BenchReport, ScenarioResult } from './types';
@@ -25,6 +26,7 @@ type Runner = (o: BenchOptions, profDir: string) => Promise<ScenarioResult>;
 export const SCENARIOS: Readonly<Record<string, Runner>> = {
   state: (o) => runState(o),
   'sip-to-xmpp': runSipToXmpp,
+  'sip-to-xmpp-2': runSipToXmpp2,
   'xmpp-to-sip': runXmppToSip,
   'json-to-sip': runJsonToSip,
   'json-to-xmpp': runJsonToXmpp,

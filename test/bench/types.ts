@@ -58,7 +58,21 @@ export interface StepRow {
   readonly senderCorePct?: number;
   /** Redis commands the gateway issued per delivered message (INFO stats). */
   readonly redisCommandsPerMsg?: number;
+  /** Each gateway instance's share, in scenarios that run several (sip-to-xmpp-2). */
+  readonly instances?: readonly InstanceShare[];
   readonly note?: string;
+}
+
+/** One gateway instance during a step: its CPU and whether it held the XMPP component's lease. */
+export interface InstanceShare {
+  /** The instance's gateway.instanceId. */
+  readonly instance: string;
+  /** Held the XMPP component's lease at the end of the step (read from Redis), or not. */
+  readonly role: 'holder' | 'standby';
+  /** The instance's process CPU (user+system) per message delivered in the step, microseconds. */
+  readonly cpuUsPerMsg?: number;
+  /** Its share of one core during the step. */
+  readonly corePct?: number;
 }
 
 export interface ScenarioResult {

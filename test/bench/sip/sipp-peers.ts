@@ -19,6 +19,10 @@ export interface SippUacOptions {
   readonly to: string;
   readonly from: string;
   readonly transport?: 'u1' | 't1';
+  /** A scenario file by path, used instead of the named fixture (e.g. one derived at run time). */
+  readonly scenarioFile?: string;
+  /** More -key name value pairs for the scenario. */
+  readonly keys?: Readonly<Record<string, string>>;
 }
 
 /** Last row of a SIPp -trace_stat CSV as name -> value. */
@@ -38,11 +42,12 @@ export function sippUacSender(o: SippUacOptions): Sender {
       const port = await freePort(true);
       const statFile = join(dir, 'stat.csv');
       const args = [
-        o.remote, '-sf', sippScenario(o.scenario), '-i', '127.0.0.1', '-p', String(port), '-t', o.transport ?? 'u1',
+        o.remote, '-sf', o.scenarioFile ?? sippScenario(o.scenario), '-i', '127.0.0.1', '-p', String(port), '-t', o.transport ?? 'u1',
         '-r', String(rate), '-rp', '1000', '-m', String(count), '-l', String(Math.max(100, rate * 4)),
         '-nostdin', '-bind_local', '-timeout', `${Math.ceil(limitMs / 1000)}s`, '-recv_timeout', '8000',
         '-trace_stat', '-stf', statFile, '-fd', '3600',
         '-key', 'step', String(step), '-key', 'to', o.to, '-key', 'from', o.from,
+        ...Object.entries(o.keys ?? {}).flatMap(([k, v]) => ['-key', k, v]),
       ];
       const firstAt = Date.now();
       const child = await startChild(`sipp-uac(step ${step})`, 'sipp', args, { cwd: dir, env: { ...process.env, TZ: 'UTC' } });
