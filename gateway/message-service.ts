@@ -41,7 +41,7 @@ export function pendingClaimSeconds(ttlSeconds: number, waitMs: number): number 
 
 export interface OnceOptions {
   /** The claim already made for this key (InboxAdmission makes it with the rules read). */
-  readonly firstClaim?: MessageClaim;
+  readonly firstClaim?: MessageClaim | undefined;
   /**
    * Called when recording the outcome fails. The outcome is recorded without waiting: the sender
    * has its answer either way, and a duplicate meanwhile polls until the record lands.
