@@ -1,7 +1,7 @@
 /**
- * The bound on a next hop's answer (gateway.messageTimeoutMs) for messages and notifications, on
- * one shared timer (canonical/deadlines.ts) instead of a setTimeout, a Promise.race and its
- * promises per call: a fan-out to 10,000 watchers made 10,000 timers, and a message to XMPP
+ * The bound on a next hop's answer (gateway.messageTimeoutMs) for messages, notifications and
+ * upstream SUBSCRIBEs, on one shared timer (canonical/deadlines.ts) instead of a setTimeout, a
+ * Promise.race and its promises per call: a fan-out to 10,000 watchers made 10,000 timers, and a message to XMPP
  * holds its bound for the whole 250 ms error window.
  */
 import { Deadlines } from '../canonical/deadlines';

@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AdapterState } from '../canonical/adapter';
 import { addressKey, parseAddressKey, type Address } from '../canonical/address';
-import { DELIVERED, failed, type NotifyOp, type Outcome, type SubscribeOp } from '../canonical/operations';
+import { DELIVERED, failed, type NotifyOp, type Outcome, type SubscribeOp, type SubscribeResult } from '../canonical/operations';
+import { AnswerBound } from './answer-bound';
 import type { Notifier, PresenceDeps } from './presence-notifier';
 import type { Publications } from './presence-publications';
-import { TIMED_OUT, withTimeout } from './router';
+import { outcomeOfError } from './router';
 
 interface UpstreamRecord {
   /** The adapter's subscription id. */
@@ -39,10 +40,14 @@ function read(s: string | undefined): UpstreamRecord | undefined {
 }
 
 export class Upstream {
+  private readonly bound: AnswerBound;
+
   constructor(
     private readonly d: PresenceDeps, private readonly state: AdapterState,
     private readonly notifier: Notifier, private readonly publications: Publications,
-  ) {}
+  ) {
+    this.bound = new AnswerBound(d.config.gateway.messageTimeoutMs);
+  }
 
   /**
    * The adapter owning the presentity's side, when that side takes subscriptions from us: the
@@ -67,6 +72,17 @@ export class Upstream {
     };
   }
 
+  /** The adapter's answer to a SUBSCRIBE, bounded: a timeout or a fault is a failed outcome. */
+  private subscribeBounded(send: () => Promise<SubscribeResult>): Promise<SubscribeResult> {
+    let sent: Promise<SubscribeResult>;
+    try {
+      sent = send();
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return this.bound.within<SubscribeResult>(sent, () => ({ outcome: failed('timeout', 'no answer to the upstream SUBSCRIBE in time') }), (err) => ({ outcome: outcomeOfError(err) }));
+  }
+
   /** Subscribes on the presentity's side unless a subscription is already held (by any instance). */
   async ensure(presentity: Address, watcher: Address): Promise<void> {
     const adapter = await this.sideOf(presentity);
@@ -78,9 +94,9 @@ export class Upstream {
     const claimSeconds = Math.min(duration, Math.ceil(this.d.config.gateway.messageTimeoutMs / 1000) + 5);
     if (!(await this.state.setIfAbsent(key, JSON.stringify(claim), claimSeconds))) return;
     try {
-      const r = await withTimeout(adapter.sendSubscribe(this.op(watcher, presentity, duration)), this.d.config.gateway.messageTimeoutMs);
-      if (r === TIMED_OUT || r.outcome.status === 'failed') {
-        this.d.log.warn({ presentity: addressKey(presentity), outcome: r === TIMED_OUT ? 'timeout' : r.outcome }, 'upstream subscription refused');
+      const r = await this.subscribeBounded(() => adapter.sendSubscribe!(this.op(watcher, presentity, duration)));
+      if (r.outcome.status === 'failed') {
+        this.d.log.warn({ presentity: addressKey(presentity), outcome: r.outcome }, 'upstream subscription refused');
         await this.state.del(key);
         return;
       }
@@ -105,11 +121,8 @@ export class Upstream {
     const rec = read(await this.state.get(key));
     if (!rec) return;
     await this.state.del(key);
-    try {
-      await withTimeout(adapter.sendSubscribe(this.op(parseAddressKey(rec.w), presentity, 0, rec.id)), this.d.config.gateway.messageTimeoutMs);
-    } catch (err) {
-      this.d.log.debug({ err }, 'upstream unsubscribe failed');
-    }
+    const r = await this.subscribeBounded(() => adapter.sendSubscribe!(this.op(parseAddressKey(rec.w), presentity, 0, rec.id)));
+    if (r.outcome.status === 'failed') this.d.log.debug({ outcome: r.outcome }, 'upstream unsubscribe failed');
   }
 
   /** Sweeper: refreshes upstream subscriptions nearing expiry (one instance each, by claim). */
@@ -123,8 +136,8 @@ export class Upstream {
       const adapter = await this.sideOf(presentity);
       if (!adapter?.sendSubscribe) continue;
       try {
-        const r = await withTimeout(adapter.sendSubscribe(this.op(parseAddressKey(rec.w), presentity, rec.d, rec.id)), this.d.config.gateway.messageTimeoutMs);
-        if (r !== TIMED_OUT && r.outcome.status !== 'failed') {
+        const r = await this.subscribeBounded(() => adapter.sendSubscribe!(this.op(parseAddressKey(rec.w), presentity, rec.d, rec.id)));
+        if (r.outcome.status !== 'failed') {
           const granted = r.expires ?? rec.d;
           await this.state.set(key, JSON.stringify({ ...rec, ...(r.subscriptionId !== undefined ? { id: r.subscriptionId } : {}), x: Date.now() + granted * 1000, d: granted }), granted);
         } else {

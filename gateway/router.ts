@@ -41,19 +41,6 @@ export function domainTable(domains: Readonly<Record<string, Protocol>>): (domai
   return (domain) => m.get(domain.toLowerCase());
 }
 
-/** What withTimeout resolves to when the timer wins. */
-export const TIMED_OUT = Symbol('timed out');
-
-/** Races a promise against a timer; the timer never outlives the race (presence paths; messages use the router's Deadlines). */
-export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<typeof TIMED_OUT>((r) => { timer = setTimeout(() => r(TIMED_OUT), ms); })]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function recordErrorLogger(log: Log): (err: unknown) => void {
   return (err) => log.warn({ err }, 'message outcome not recorded (a duplicate may be answered indeterminate)');
 }
