@@ -1,8 +1,8 @@
 /**
  * The bound on a next hop's answer (gateway.messageTimeoutMs) for messages, notifications and
  * upstream SUBSCRIBEs, on one shared timer (canonical/deadlines.ts) instead of a setTimeout, a
- * Promise.race and its promises per call: a fan-out to 10,000 watchers made 10,000 timers, and a message to XMPP
- * holds its bound for the whole 250 ms error window.
+ * Promise.race and its promises per call: a fan-out to 10,000 watchers made 10,000 timers, and a
+ * message to XMPP holds its bound for the whole 250 ms error window.
  */
 import { Deadlines } from '../canonical/deadlines';
 
